@@ -1,0 +1,133 @@
+//! File-system helpers shared by every crate that writes: atomic writes and the registry's
+//! lock.
+//!
+//! Every file astc writes (registry entries, records, `astc.lock`, composed output) goes
+//! through [`write_atomic`]: the bytes land in a temporary file in the destination's
+//! directory, are flushed to disk, then renamed over the destination. A reader, or a process
+//! killed at any moment, sees the old file or the new one, never a mix.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename). The file ends up
+/// readable by everyone (mode 0644 on Unix), like a file written with `fs::write`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = stage(path, bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// Like [`write_atomic`], but fails with [`io::ErrorKind::AlreadyExists`] instead of replacing
+/// an existing file: how published versions stay immutable even between two racing
+/// publishers.
+pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = stage(path, bytes)?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    sync_parent(path);
+    Ok(())
+}
+
+fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(tmp)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Makes the rename itself durable; best effort, as not every file system supports it.
+fn sync_parent(path: &Path) {
+    if let Ok(dir) = File::open(parent_dir(path)) {
+        let _ = dir.sync_all();
+    }
+}
+
+/// An exclusive advisory lock on a file, released on drop. Concurrent publishers to one
+/// registry take it in turn.
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl FileLock {
+    /// Blocks until the lock on `path` (created if missing) is held.
+    pub fn exclusive(path: &Path) -> io::Result<Self> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        file.lock()?;
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.wasm");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["out.wasm"]);
+    }
+
+    #[test]
+    fn write_new_refuses_to_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("1.0.0.wasm");
+        write_new_atomic(&path, b"one").unwrap();
+        let err = write_new_atomic(&path, b"two").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+    }
+}

@@ -1,0 +1,24 @@
+//! astc's compiler: reads components, checks that imports match the exports wired to them,
+//! and composes them into one component.
+//!
+//! Data flows one way through astc: manifest → resolver → **compiler** → runner. The
+//! resolver decides which components and versions; this crate works on their bytes:
+//!
+//! - [`inspect`]: validate a component and recover its WIT world;
+//! - [`typecheck`]: compare an imported interface with the export that satisfies it, reporting
+//!   every difference with its path;
+//! - [`compat`]: the breaking-change check `astc publish` runs between releases;
+//! - [`provenance`]: the `astc` custom section recording what a composition holds.
+
+#![deny(missing_docs)]
+// Errors are cold and carry the names and digests their messages show; boxing them would
+// only move the allocation.
+#![allow(clippy::result_large_err)]
+
+pub mod compat;
+pub mod inspect;
+pub mod provenance;
+pub mod typecheck;
+pub mod wit;
+
+pub use inspect::{FileError, InspectError, Inspected, WasmInspector, inspect, inspect_file};

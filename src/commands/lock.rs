@@ -1,0 +1,54 @@
+use std::process::ExitCode;
+
+use astc_compiler::WasmInspector;
+use astc_resolver::{LockMode, Project};
+
+use super::ProjectArgs;
+use crate::ui;
+
+/// Resolve the project's components and write `astc.lock`.
+///
+/// Versions already in the lock are kept while they still satisfy every import and
+/// requirement; otherwise the highest compatible version wins.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  astc lock
+  astc lock --manifest app/astc.toml --locked")]
+pub struct Args {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Fail instead of changing astc.lock.
+    #[arg(long)]
+    locked: bool,
+}
+
+impl Args {
+    pub fn run(self) -> miette::Result<ExitCode> {
+        let project = Project::load(
+            &self.project.manifest,
+            &self.project.options(),
+            &WasmInspector,
+        )?;
+        let mode = if self.locked {
+            LockMode::Locked
+        } else {
+            LockMode::Update
+        };
+        let locked = project.lock(mode)?;
+        for w in &locked.resolution.warnings {
+            ui::warning(w);
+        }
+        let n = locked.lock.components.len();
+        let what = format!(
+            "{n} component{} in {}",
+            if n == 1 { "" } else { "s" },
+            project.lock_path().display()
+        );
+        if locked.written {
+            ui::status("Locked", what);
+        } else {
+            ui::status("Unchanged", what);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

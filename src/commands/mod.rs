@@ -1,0 +1,58 @@
+//! One module per subcommand: a clap `Args` struct and a `run` that calls the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use astc_resolver::ProjectOptions;
+
+mod inspect;
+mod lock;
+mod publish;
+mod tree;
+
+/// The subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Publish(publish::Args),
+    Lock(lock::Args),
+    Tree(tree::Args),
+    Inspect(inspect::Args),
+}
+
+impl Command {
+    pub fn run(self) -> miette::Result<ExitCode> {
+        match self {
+            Command::Publish(a) => a.run(),
+            Command::Lock(a) => a.run(),
+            Command::Tree(a) => a.run(),
+            Command::Inspect(a) => a.run(),
+        }
+    }
+}
+
+/// Flags shared by every command that works on a project.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProjectArgs {
+    /// The project manifest: `astc.toml`, or an asterai `env.toml`.
+    #[arg(long, value_name = "PATH", default_value = "astc.toml")]
+    pub manifest: PathBuf,
+    /// Registry directory to use instead of the manifest's `[registry] path`.
+    #[arg(long, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+    /// Also read components from this asterai local store
+    /// (`<DIR>/<namespace>/<name>@<version>/component.wasm`).
+    #[arg(long, value_name = "DIR")]
+    pub asterai_store: Option<PathBuf>,
+    /// Never use the network. This is the default: every registry is a local directory.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl ProjectArgs {
+    pub fn options(&self) -> ProjectOptions {
+        ProjectOptions {
+            registry: self.registry.clone(),
+            asterai_store: self.asterai_store.clone(),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+use std::process::ExitCode;
+
+use astc_compiler::WasmInspector;
+use astc_resolver::{LockMode, Project};
+
+use super::ProjectArgs;
+use crate::ui;
+
+/// Print the resolved dependency tree: each component with the interfaces it provides.
+///
+/// Reads astc.lock if there is one (and keeps its versions) but never writes it.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  astc tree
+  astc tree --manifest env.toml")]
+pub struct Args {
+    #[command(flatten)]
+    project: ProjectArgs,
+}
+
+impl Args {
+    pub fn run(self) -> miette::Result<ExitCode> {
+        let project = Project::load(
+            &self.project.manifest,
+            &self.project.options(),
+            &WasmInspector,
+        )?;
+        let locked = project.lock(LockMode::ReadOnly)?;
+        for w in &locked.resolution.warnings {
+            ui::warning(w);
+        }
+        print!("{}", astc_resolver::tree::render(&locked.resolution));
+        Ok(ExitCode::SUCCESS)
+    }
+}

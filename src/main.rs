@@ -1,0 +1,58 @@
+//! The `astc` command: parses arguments and calls the library crates.
+
+// Errors are cold; see the library crates.
+#![allow(clippy::result_large_err)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod commands;
+mod diagnostic;
+mod ui;
+
+/// astc: a static composition compiler for WebAssembly components.
+///
+/// astc resolves the components a project imports from a registry by semantic version,
+/// checks every import against the export that satisfies it, and fuses them into one
+/// self-contained component with a lockfile.
+#[derive(Debug, Parser)]
+#[command(name = "astc", version, about, long_about = None)]
+#[command(after_help = diagnostic::EXIT_CODES_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                diagnostic::EXIT_USAGE
+            } else {
+                0
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command.run() {
+        Ok(code) => code,
+        Err(report) => {
+            let code = diagnostic::exit_code(&report);
+            diagnostic::print_error(&report);
+            ExitCode::from(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

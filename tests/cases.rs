@@ -1,0 +1,240 @@
+//! End-to-end cases: each directory under `tests/cases/` drives the real `astc` binary.
+//!
+//! A case directory holds:
+//!
+//! - `case.toml`: the steps, in order. Each step is one of
+//!   - `run = ["lock", "--locked"]`: run astc with these arguments in the case directory;
+//!   - `cat = "astc.lock"`: print a file into the transcript;
+//!   - `copy = ["from", "to"]`, `remove = "path"`, `write = ["path", "text"]`: change files
+//!     between runs (to tamper with a registry, edit a manifest, ...);
+//! - fixture sources: every `*.wit` and `*.wat` is built into a `.wasm` beside it (see
+//!   `astc-fixtures`), so `component = "app.wasm"` in a manifest refers to `app.wit`;
+//! - `publish/<ns>/<name>/<version>.wit`: published with `astc publish` into `registry/`
+//!   before the steps, in version order;
+//! - `expected.txt`: the transcript, each step's command, exit status, stdout and stderr,
+//!   with the case directory shown as `[ROOT]`.
+//!
+//! Run with `BLESS=1` to rewrite the transcripts. Every step that fails must leave the case
+//! directory exactly as it was: the harness compares the whole tree, bytes included.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde::Deserialize;
+
+const ASTC: &str = env!("CARGO_BIN_EXE_astc");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    step: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    run: Option<Vec<String>>,
+    cat: Option<String>,
+    copy: Option<[String; 2]>,
+    remove: Option<String>,
+    write: Option<[String; 2]>,
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.toml").exists())
+        .collect();
+    dirs.sort();
+    let trials = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            Trial::test(name, move || run_case(&dir))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn run_case(src: &Path) -> Result<(), Failed> {
+    let case: Case = toml::from_str(&fs::read_to_string(src.join("case.toml"))?)?;
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("case");
+    astc_fixtures::materialize(src, &dir)?;
+    fs::remove_file(dir.join("expected.txt")).ok();
+    publish_all(&dir)?;
+
+    let mut transcript = String::new();
+    for step in &case.step {
+        if let Some(args) = &step.run {
+            let before = snapshot(&dir);
+            let out = Command::new(ASTC)
+                .args(args)
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .output()?;
+            let status = out.status.code().unwrap_or(-1);
+            if status == 101 {
+                return Err(format!(
+                    "astc panicked on `{}`:\n{}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+                .into());
+            }
+            if status != 0 {
+                let after = snapshot(&dir);
+                if before != after {
+                    return Err(format!(
+                        "`astc {}` failed (status {status}) but changed files: {:?}",
+                        args.join(" "),
+                        changed(&before, &after)
+                    )
+                    .into());
+                }
+            }
+            transcript.push_str(&format!("$ astc {}\n", args.join(" ")));
+            transcript.push_str(&format!("status: {status}\n"));
+            section(&mut transcript, "stdout", &out.stdout);
+            section(&mut transcript, "stderr", &out.stderr);
+        }
+        if let Some(file) = &step.cat {
+            transcript.push_str(&format!("$ cat {file}\n"));
+            let text = fs::read_to_string(dir.join(file))
+                .unwrap_or_else(|e| format!("<cannot read: {e}>\n"));
+            transcript.push_str(&text);
+        }
+        if let Some([from, to]) = &step.copy {
+            fs::copy(dir.join(from), dir.join(to))?;
+            transcript.push_str(&format!("$ cp {from} {to}\n"));
+        }
+        if let Some(path) = &step.remove {
+            fs::remove_file(dir.join(path))?;
+            transcript.push_str(&format!("$ rm {path}\n"));
+        }
+        if let Some([path, text]) = &step.write {
+            fs::write(dir.join(path), text)?;
+            transcript.push_str(&format!("$ write {path}\n"));
+        }
+        transcript.push('\n');
+    }
+    let transcript = transcript.replace(&dir.display().to_string(), "[ROOT]");
+    compare(&src.join("expected.txt"), &transcript)
+}
+
+/// Publishes `publish/<ns>/<name>/<version>.wasm` into `registry/`, in version order.
+fn publish_all(dir: &Path) -> Result<(), Failed> {
+    let publish = dir.join("publish");
+    if !publish.exists() {
+        return Ok(());
+    }
+    let mut items = Vec::new();
+    for ns in fs::read_dir(&publish)? {
+        let ns = ns?;
+        for name in fs::read_dir(ns.path())? {
+            let name = name?;
+            for file in fs::read_dir(name.path())? {
+                let path = file?.path();
+                if path.extension().is_some_and(|e| e == "wasm") {
+                    let version =
+                        semver::Version::parse(path.file_stem().unwrap().to_str().unwrap())?;
+                    let full = format!(
+                        "{}:{}",
+                        ns.file_name().to_string_lossy(),
+                        name.file_name().to_string_lossy()
+                    );
+                    items.push((full, version, path));
+                }
+            }
+        }
+    }
+    items.sort();
+    for (name, version, path) in items {
+        let out = Command::new(ASTC)
+            .args(["publish", path.to_str().unwrap(), "--name", &name])
+            .args(["--version", &version.to_string(), "--registry", "registry"])
+            .current_dir(dir)
+            .output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "publishing {name} {version} failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn section(out: &mut String, title: &str, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    out.push_str(&format!("--- {title}\n"));
+    out.push_str(&String::from_utf8_lossy(bytes));
+    if !bytes.ends_with(b"\n") {
+        out.push('\n');
+    }
+}
+
+/// Every file under `dir` with its bytes, for before/after comparisons.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), Vec::new());
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap_or_default(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn changed(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
+    out
+}
+
+fn compare(expected: &Path, actual: &str) -> Result<(), Failed> {
+    if std::env::var_os("BLESS").is_some() {
+        if fs::read_to_string(expected).ok().as_deref() != Some(actual) {
+            fs::write(expected, actual)?;
+        }
+        return Ok(());
+    }
+    let want = fs::read_to_string(expected).map_err(|e| {
+        format!(
+            "cannot read `{}` ({e}); run with BLESS=1 to create it",
+            expected.display()
+        )
+    })?;
+    if want != actual {
+        let diff = pretty_assertions::StrComparison::new(&want, actual);
+        return Err(format!(
+            "transcript differs from `{}` (BLESS=1 updates it):\n{diff}",
+            expected.display()
+        )
+        .into());
+    }
+    Ok(())
+}

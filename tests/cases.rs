@@ -7,6 +7,9 @@
 //!   - `cat = "astc.lock"`: print a file into the transcript;
 //!   - `copy = ["from", "to"]`, `remove = "path"`, `write = ["path", "text"]`: change files
 //!     between runs (to tamper with a registry, edit a manifest, ...);
+//!   - `same = ["a.wasm", "b.wasm"]`: fail unless the two files are byte-identical;
+//!   - `instances = "out.wasm"`: print how many components the file instantiates at its top
+//!     level, and which (by the names astc gives them);
 //! - fixture sources: every `*.wit` and `*.wat` is built into a `.wasm` beside it (see
 //!   `astc-fixtures`), so `component = "app.wasm"` in a manifest refers to `app.wit`;
 //! - `publish/<ns>/<name>/<version>.wit`: published with `astc publish` into `registry/`
@@ -41,6 +44,8 @@ struct Step {
     copy: Option<[String; 2]>,
     remove: Option<String>,
     write: Option<[String; 2]>,
+    same: Option<[String; 2]>,
+    instances: Option<String>,
 }
 
 fn main() {
@@ -111,6 +116,7 @@ fn run_case(src: &Path) -> Result<(), Failed> {
             transcript.push_str(&text);
         }
         if let Some([from, to]) = &step.copy {
+            fs::create_dir_all(dir.join(to).parent().unwrap())?;
             fs::copy(dir.join(from), dir.join(to))?;
             transcript.push_str(&format!("$ cp {from} {to}\n"));
         }
@@ -118,7 +124,18 @@ fn run_case(src: &Path) -> Result<(), Failed> {
             fs::remove_file(dir.join(path))?;
             transcript.push_str(&format!("$ rm {path}\n"));
         }
+        if let Some([a, b]) = &step.same {
+            if fs::read(dir.join(a))? != fs::read(dir.join(b))? {
+                return Err(format!("`{a}` and `{b}` differ").into());
+            }
+            transcript.push_str(&format!("$ cmp {a} {b}\n"));
+        }
+        if let Some(file) = &step.instances {
+            transcript.push_str(&format!("$ instances {file}\n"));
+            transcript.push_str(&count_instances(&fs::read(dir.join(file))?)?);
+        }
         if let Some([path, text]) = &step.write {
+            fs::create_dir_all(dir.join(path).parent().unwrap())?;
             fs::write(dir.join(path), text)?;
             transcript.push_str(&format!("$ write {path}\n"));
         }
@@ -170,6 +187,29 @@ fn publish_all(dir: &Path) -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// The component instantiations at the top level of a component: one per composed
+/// component, so a diamond's shared provider must appear once.
+fn count_instances(bytes: &[u8]) -> Result<String, Failed> {
+    use wasmparser::{ComponentInstance, Parser, Payload};
+    let mut depth = 0usize;
+    let mut count = 0;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentInstanceSection(s) if depth == 0 => {
+                for instance in s {
+                    if matches!(instance?, ComponentInstance::Instantiate { .. }) {
+                        count += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(format!("{count} component instantiations\n"))
 }
 
 fn section(out: &mut String, title: &str, bytes: &[u8]) {

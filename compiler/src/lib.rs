@@ -7,6 +7,9 @@
 //! - [`inspect`]: validate a component and recover its WIT world;
 //! - [`typecheck`]: compare an imported interface with the export that satisfies it, reporting
 //!   every difference with its path;
+//! - [`check`]: type-check every wired import of a resolution, reporting all mismatches;
+//! - [`compose`]: fuse a checked resolution into one component with wac-graph;
+//! - [`build`]: the pipeline `astc check` and `astc compose` run, writing atomically;
 //! - [`compat`]: the breaking-change check `astc publish` runs between releases;
 //! - [`provenance`]: the `astc` custom section recording what a composition holds.
 
@@ -15,7 +18,10 @@
 // only move the allocation.
 #![allow(clippy::result_large_err)]
 
+pub mod build;
+pub mod check;
 pub mod compat;
+pub mod compose;
 pub mod inspect;
 pub mod provenance;
 pub mod typecheck;

@@ -125,6 +125,8 @@ pub struct Locked {
     pub resolution: Resolution,
     /// The lock it gives.
     pub lock: Lockfile,
+    /// Whether this lock differs from `astc.lock` as it was.
+    pub changed: bool,
     /// Whether `astc.lock` was written.
     pub written: bool,
 }
@@ -247,6 +249,7 @@ impl<'a> Project<'a> {
             }
         };
         Ok(Locked {
+            changed: existing.as_ref() != Some(&lock),
             resolution,
             lock,
             written,

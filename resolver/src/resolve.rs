@@ -609,6 +609,9 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
     // Wire every import to the selected provider's export.
     let version_of = |pkg: &Pkg| chosen.get(pkg).cloned();
     let mut problems = Vec::new();
+    let mut bare_hint: Option<String> = None;
+    let mut bare_import_hint = false;
+    let mut missing_export = false;
     let mut edges: Vec<(ComponentId, ComponentId)> = Vec::new();
     let summaries: BTreeMap<ComponentId, Arc<ComponentSummary>> = components
         .iter()
@@ -617,6 +620,7 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
     for c in &mut components {
         let mut imports = Vec::new();
         for name in &c.summary.bare_imports {
+            bare_import_hint = true;
             problems.push(format!(
                 "`{}` imports `{name}` at world level: components can only provide named interfaces, so nothing can satisfy it",
                 c.id
@@ -662,18 +666,27 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
                         .exports_unversioned(import)
                         .map(|e| format!(" (it exports `{e}`, which is not compatible)"))
                         .unwrap_or_default();
-                    let bare = psummary
-                        .bare_exports
-                        .iter()
-                        .any(|b| b == import.interface());
-                    let bare = if bare {
-                        format!(
-                            " (it exports `{}` as a bare world-level function, which only the host can call)",
-                            import.interface()
-                        )
-                    } else {
+                    let bare = if psummary.bare_exports.is_empty() {
                         String::new()
+                    } else {
+                        let names: Vec<String> = psummary
+                            .bare_exports
+                            .iter()
+                            .map(|b| format!("`{b}`"))
+                            .collect();
+                        bare_hint = Some(format!(
+                            "only functions inside a named interface can be imported by other components; in `{}`'s WIT, move {} into `interface {} {{ ... }}` and export the interface: `world component {{ export {}; }}`",
+                            pid.name,
+                            names.join(", "),
+                            import.interface(),
+                            import.interface()
+                        ));
+                        format!(
+                            " (it exports {} at world level, which only the host can call)",
+                            names.join(", ")
+                        )
                     };
+                    missing_export = true;
                     problems.push(format!(
                         "`{}` imports `{import}`, but its provider `{pid}` does not export it{other}{bare}",
                         c.id
@@ -685,9 +698,16 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
         c.imports = imports;
     }
     if !problems.is_empty() {
-        let help = Some(
-            "publish a provider version that exports the interface, or point `[wire]` in astc.toml at a component that does".to_string(),
-        );
+        let mut hints = Vec::new();
+        if let Some(h) = bare_hint {
+            hints.push(h);
+        } else if missing_export {
+            hints.push("publish a provider version that exports the interface, or point `[wire]` in astc.toml at a component that does".to_string());
+        }
+        if bare_import_hint {
+            hints.push("import functions through a named interface (`import acme:logger/api@1.0.0;`) so a component can provide them".to_string());
+        }
+        let help = Some(hints.join("\nhelp: "));
         return Err(ResolveError::Unsatisfied { problems, help });
     }
 

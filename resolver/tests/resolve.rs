@@ -385,7 +385,7 @@ fn provider_without_the_export_is_reported() {
         None,
     ));
     assert!(
-        e.contains("`acme:app@0.1.0` imports `acme:greeter/greet@1.0.0`, but its provider `acme:greeter@1.4.0` does not export it (it exports `greet` as a bare world-level function, which only the host can call)"),
+        e.contains("`acme:app@0.1.0` imports `acme:greeter/greet@1.0.0`, but its provider `acme:greeter@1.4.0` does not export it (it exports `greet` at world level, which only the host can call)"),
         "{e}"
     );
 }

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use astc_resolver::ProjectOptions;
 
+mod check;
+mod compose;
 mod inspect;
 mod lock;
 mod publish;
@@ -15,6 +17,8 @@ mod tree;
 pub enum Command {
     Publish(publish::Args),
     Lock(lock::Args),
+    Check(check::Args),
+    Compose(compose::Args),
     Tree(tree::Args),
     Inspect(inspect::Args),
 }
@@ -24,6 +28,8 @@ impl Command {
         match self {
             Command::Publish(a) => a.run(),
             Command::Lock(a) => a.run(),
+            Command::Check(a) => a.run(),
+            Command::Compose(a) => a.run(),
             Command::Tree(a) => a.run(),
             Command::Inspect(a) => a.run(),
         }

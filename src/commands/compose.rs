@@ -1,0 +1,87 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use astc_compiler::WasmInspector;
+use astc_compiler::build::{Output, compose_project, default_output};
+use astc_resolver::Project;
+use miette::IntoDiagnostic;
+
+use super::ProjectArgs;
+use crate::ui;
+
+/// Resolve, type-check and fuse the project into one self-contained component.
+///
+/// Writes the output (default `<name>.composed.wasm` beside the manifest) and astc.lock,
+/// each atomically and only if everything succeeded. The same inputs always give the same
+/// bytes.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  astc compose
+  astc compose -o dist/app.wasm --locked
+  astc compose -o - > app.wasm")]
+pub struct Args {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Where to write the composed component; `-` writes it to standard output.
+    #[arg(short, long, value_name = "OUT.wasm")]
+    output: Option<PathBuf>,
+    /// Fail if astc.lock is missing or out of date, and never write it.
+    #[arg(long)]
+    locked: bool,
+}
+
+impl Args {
+    pub fn run(self) -> miette::Result<ExitCode> {
+        let to_stdout = self.output.as_deref() == Some(std::path::Path::new("-"));
+        if to_stdout && std::io::stdout().is_terminal() {
+            return Err(miette::miette!(
+                code = "astc::usage::binary_to_terminal",
+                help = "redirect standard output to a file, or pass `-o FILE`",
+                "refusing to write a binary component to a terminal"
+            ));
+        }
+        let project = Project::load(
+            &self.project.manifest,
+            &self.project.options(),
+            &WasmInspector,
+        )?;
+        let path = self
+            .output
+            .clone()
+            .unwrap_or_else(|| default_output(&project));
+        let output = if to_stdout {
+            Output::Memory
+        } else {
+            Output::File(&path)
+        };
+        let built = compose_project(&project, self.locked, output)?;
+        for w in &built.checked.resolution.warnings {
+            ui::warning(w);
+        }
+        if to_stdout {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&built.composed.bytes).into_diagnostic()?;
+            out.flush().into_diagnostic()?;
+        }
+        let n = built.checked.resolution.components.len();
+        ui::status(
+            "Composed",
+            format!(
+                "{n} component{} into {} ({} bytes, {})",
+                if n == 1 { "" } else { "s" },
+                if to_stdout {
+                    "standard output".to_string()
+                } else {
+                    path.display().to_string()
+                },
+                built.composed.bytes.len(),
+                built.digest
+            ),
+        );
+        if built.lock_written {
+            ui::status("Locked", project.lock_path().display());
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -60,9 +60,10 @@ pub fn check_project(project: &Project, locked: bool) -> Result<Checked, BuildEr
     } else {
         LockMode::ReadOnly
     };
-    let result = project.lock(mode)?;
+    let mut result = project.lock(mode)?;
     let decoded = Decoded::new(&result.resolution)?;
-    check(&result.resolution, &decoded, &project.registry)?;
+    let warnings = check(&result.resolution, &decoded, &project.registry)?;
+    result.resolution.warnings.extend(warnings);
     Ok(Checked {
         lock_changed: result.changed,
         resolution: result.resolution,

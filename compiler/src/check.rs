@@ -16,6 +16,7 @@ use astc_resolver::{
 };
 use wit_parser::{InterfaceId, WorldItem, WorldKey};
 
+use crate::host::{HostProblem, check_host_import};
 use crate::inspect::{InspectError, Inspected, inspect};
 use crate::typecheck::{Mismatch, Side, compare_interfaces};
 
@@ -44,17 +45,17 @@ pub enum CheckError {
     },
 }
 
-/// One import whose type does not match its provider's export.
+/// One import whose type does not match what satisfies it.
 #[derive(Debug, Clone)]
 pub struct ImportProblem {
     /// The importing component.
     pub importer: ComponentId,
     /// The import.
     pub import: InterfaceName,
-    /// The providing component.
-    pub provider: ComponentId,
-    /// The export wired to it.
-    pub export: InterfaceName,
+    /// The providing component, or `None` for the runtime (a host import).
+    pub provider: Option<ComponentId>,
+    /// The export wired to it (for a host import: the runtime's interface), if any.
+    pub export: Option<InterfaceName>,
     /// Every difference.
     pub mismatches: Vec<Mismatch>,
     /// A hint specific to this import.
@@ -63,18 +64,36 @@ pub struct ImportProblem {
 
 fn render(problems: &[ImportProblem]) -> String {
     let mut s = String::new();
-    let count: usize = problems.iter().map(|p| p.mismatches.len()).sum();
+    let count: usize = problems.iter().map(|p| p.mismatches.len().max(1)).sum();
     let _ = write!(
         s,
-        "{count} type mismatch{} between imports and the exports wired to them",
-        if count == 1 { "" } else { "es" }
+        "{count} problem{} with imports and what satisfies them",
+        if count == 1 { "" } else { "s" }
     );
     for p in problems {
-        let _ = write!(
-            s,
-            "\n\nimport `{}` of `{}` does not match export `{}` of `{}`:",
-            p.import, p.importer, p.export, p.provider
-        );
+        match (&p.provider, &p.export) {
+            (Some(provider), Some(export)) => {
+                let _ = write!(
+                    s,
+                    "\n\nimport `{}` of `{}` does not match export `{}` of `{}`:",
+                    p.import, p.importer, export, provider
+                );
+            }
+            (None, Some(export)) => {
+                let _ = write!(
+                    s,
+                    "\n\nimport `{}` of `{}` does not match the runtime's `{export}`:",
+                    p.import, p.importer
+                );
+            }
+            (_, None) => {
+                let _ = write!(
+                    s,
+                    "\n\nimport `{}` of `{}` is not provided by the runtime",
+                    p.import, p.importer
+                );
+            }
+        }
         for m in &p.mismatches {
             let _ = write!(s, "\n  - {m}");
         }
@@ -125,16 +144,55 @@ pub fn find_interface(c: &Inspected, name: &InterfaceName, exports: bool) -> Opt
     })
 }
 
-/// Type-checks every wired import of `resolution`. `registry` is consulted for hints only.
+/// Type-checks every wired import of `resolution`, and every host import against what the
+/// runner provides. `registry` is consulted for hints only. Returns warnings: WASI imports
+/// the runner cannot provide are not errors, since the output may run on another host.
 pub fn check(
     resolution: &Resolution,
     decoded: &Decoded,
     registry: &dyn ComponentSource,
-) -> Result<(), CheckError> {
+) -> Result<Vec<String>, CheckError> {
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     for c in &resolution.components {
         let importer = &decoded.components[&c.id];
         for wire in &c.imports {
+            if wire.host {
+                let Some(iface) = find_interface(importer, &wire.name, false) else {
+                    continue;
+                };
+                match check_host_import(&wire.name, &importer.resolve, iface) {
+                    Ok(()) => {}
+                    Err(HostProblem::Unavailable(hint))
+                        if wire.name.package().namespace() == "wasi" =>
+                    {
+                        warnings.push(format!(
+                            "`{}` imports `{}`, which `astc run` cannot provide ({hint}); the output needs a host that does",
+                            c.id, wire.name
+                        ));
+                    }
+                    Err(HostProblem::Unavailable(hint)) => problems.push(ImportProblem {
+                        importer: c.id.clone(),
+                        import: wire.name.clone(),
+                        provider: None,
+                        export: None,
+                        mismatches: Vec::new(),
+                        hint: Some(hint),
+                    }),
+                    Err(HostProblem::Mismatch {
+                        provided,
+                        mismatches,
+                    }) => problems.push(ImportProblem {
+                        importer: c.id.clone(),
+                        import: wire.name.clone(),
+                        provider: None,
+                        export: Some(provided),
+                        mismatches,
+                        hint: None,
+                    }),
+                }
+                continue;
+            }
             let (Some(provider_id), Some(export)) = (&wire.provider, &wire.export) else {
                 continue;
             };
@@ -162,21 +220,27 @@ pub fn check(
             problems.push(ImportProblem {
                 importer: c.id.clone(),
                 import: wire.name.clone(),
-                provider: provider_id.clone(),
-                export: export.clone(),
+                provider: Some(provider_id.clone()),
+                export: Some(export.clone()),
                 mismatches,
                 hint,
             });
         }
     }
     if problems.is_empty() {
-        return Ok(());
+        return Ok(warnings);
     }
-    let help = Some(
-        "make the provider export exactly the types the importer was built against: rebuild the importer against the provider's WIT, or select a provider version whose interface matches"
-            .to_string(),
-    );
-    Err(CheckError::Mismatch { problems, help })
+    let mut help = Vec::new();
+    if problems.iter().any(|p| p.provider.is_some()) {
+        help.push("make the provider export exactly the types the importer was built against: rebuild the importer against the provider's WIT, or select a provider version whose interface matches");
+    }
+    if problems.iter().any(|p| p.provider.is_none()) {
+        help.push("build host imports against the host WIT astc provides (`astc inspect` a component to see what it imports; the asterai host API is documented in docs/reference.md)");
+    }
+    Err(CheckError::Mismatch {
+        problems,
+        help: Some(help.join("\nhelp: ")),
+    })
 }
 
 /// When the importer was built against version X of the provider's interface and the

@@ -17,11 +17,11 @@
 
 use std::collections::BTreeMap;
 
-use astc_resolver::{ComponentId, Resolution};
+use astc_resolver::{ComponentId, Digest, InterfaceName, LockedImport, Resolution};
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
-use crate::provenance::{FORMAT, Provenance, ProvenanceEntry};
+use crate::provenance::{FORMAT, Provenance, ProvenanceEntry, ProvenanceImport};
 
 /// Why composition failed after type checking passed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -98,11 +98,53 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// One component to compose.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    /// Its name and version.
+    pub id: ComponentId,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// Their digest.
+    pub digest: Digest,
+    /// Whether its exports are the output's exports (the root).
+    pub root: bool,
+    /// Whether its exports are exported too (an asterai environment's members).
+    pub member: bool,
+    /// The interfaces it exports.
+    pub exports: Vec<InterfaceName>,
+    /// How its imports are wired; host imports are skipped.
+    pub imports: Vec<LockedImport>,
+}
+
+/// The parts of a resolution, in id order.
+pub fn parts(resolution: &Resolution) -> Vec<Part<'_>> {
+    resolution
+        .components
+        .iter()
+        .map(|c| Part {
+            id: c.id.clone(),
+            bytes: &c.bytes,
+            digest: c.digest,
+            root: c.root,
+            member: c.member,
+            exports: c.summary.exports.clone(),
+            imports: c.imports.clone(),
+        })
+        .collect()
+}
+
 /// Composes `resolution` into one component.
 pub fn compose(resolution: &Resolution) -> Result<Composed, ComposeError> {
+    compose_parts(&parts(resolution))
+}
+
+/// Composes `parts`: the root's exports (or, without a root, every member's) become the
+/// output's exports.
+pub fn compose_parts(parts: &[Part<'_>]) -> Result<Composed, ComposeError> {
     let mut graph = CompositionGraph::new();
     let mut packages: BTreeMap<&ComponentId, PackageId> = BTreeMap::new();
-    for c in &resolution.components {
+    for c in parts {
         let load = |message: String| ComposeError::Load {
             id: c.id.clone(),
             message,
@@ -121,11 +163,11 @@ pub fn compose(resolution: &Resolution) -> Result<Composed, ComposeError> {
     }
 
     let mut instances: BTreeMap<&ComponentId, NodeId> = BTreeMap::new();
-    for c in &resolution.components {
+    for c in parts {
         instances.insert(&c.id, graph.instantiate(packages[&c.id]));
     }
 
-    for c in &resolution.components {
+    for c in parts {
         for wire in &c.imports {
             let (Some(provider), Some(export)) = (&wire.provider, &wire.export) else {
                 continue;
@@ -146,14 +188,9 @@ pub fn compose(resolution: &Resolution) -> Result<Composed, ComposeError> {
     }
 
     // Export the root's exports, or every member's.
-    let exporters: Vec<&ComponentId> = match resolution.root() {
+    let exporters: Vec<&ComponentId> = match parts.iter().find(|c| c.root) {
         Some(root) => vec![&root.id],
-        None => resolution
-            .components
-            .iter()
-            .filter(|c| c.member)
-            .map(|c| &c.id)
-            .collect(),
+        None => parts.iter().filter(|c| c.member).map(|c| &c.id).collect(),
     };
     let mut exported: BTreeMap<String, &ComponentId> = BTreeMap::new();
     for id in exporters {
@@ -192,15 +229,25 @@ pub fn compose(resolution: &Resolution) -> Result<Composed, ComposeError> {
     let provenance = Provenance {
         format: FORMAT,
         tool: format!("astc {}", env!("CARGO_PKG_VERSION")),
-        components: resolution
-            .components
+        components: parts
             .iter()
             .map(|c| ProvenanceEntry {
                 name: c.id.name.clone(),
                 version: c.id.version.clone(),
                 digest: c.digest,
                 root: c.root,
-                exports: c.summary.exports.clone(),
+                exports: c.exports.clone(),
+                imports: c
+                    .imports
+                    .iter()
+                    .filter_map(|i| {
+                        Some(ProvenanceImport {
+                            name: i.name.clone(),
+                            provider: i.provider.clone()?,
+                            export: i.export.clone()?,
+                        })
+                    })
+                    .collect(),
             })
             .collect(),
     };

@@ -8,6 +8,7 @@
 //! - [`typecheck`]: compare an imported interface with the export that satisfies it, reporting
 //!   every difference with its path;
 //! - [`check`]: type-check every wired import of a resolution, reporting all mismatches;
+//! - [`host`]: the host interfaces the runner provides, for checking host imports;
 //! - [`compose`]: fuse a checked resolution into one component with wac-graph;
 //! - [`build`]: the pipeline `astc check` and `astc compose` run, writing atomically;
 //! - [`compat`]: the breaking-change check `astc publish` runs between releases;
@@ -22,6 +23,7 @@ pub mod build;
 pub mod check;
 pub mod compat;
 pub mod compose;
+pub mod host;
 pub mod inspect;
 pub mod provenance;
 pub mod typecheck;

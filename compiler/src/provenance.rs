@@ -5,12 +5,14 @@
 //!
 //! ```json
 //! {"format":1,"tool":"astc 0.1.0","components":[{"name":"acme:app","version":"0.1.0",
-//!  "digest":"sha256:…","root":true,"exports":["acme:app/api@0.1.0"]}, …]}
+//!  "digest":"sha256:…","root":true,"exports":["acme:app/api@0.1.0"],
+//!  "imports":[{"name":"acme:greeter/greet@1.0.0","provider":"acme:greeter@1.2.0",
+//!  "export":"acme:greeter/greet@1.2.0"}]}, …]}
 //! ```
 //!
 //! `astc inspect` prints it, and the runner uses it to answer asterai's `list-components`.
 
-use astc_resolver::{Digest, InterfaceName, PackageName, Version};
+use astc_resolver::{ComponentId, Digest, InterfaceName, PackageName, Version};
 use serde::{Deserialize, Serialize};
 use wasmparser::{Parser, Payload};
 
@@ -48,6 +50,22 @@ pub struct ProvenanceEntry {
     /// The interfaces it exports.
     #[serde(default)]
     pub exports: Vec<InterfaceName>,
+    /// How its component imports are wired, so a runner can rebuild the part of the
+    /// composition below it (host imports are not listed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ProvenanceImport>,
+}
+
+/// One wired import of a composed component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceImport {
+    /// The import's name.
+    pub name: InterfaceName,
+    /// The component providing it.
+    pub provider: ComponentId,
+    /// The export of the provider wired to it.
+    pub export: InterfaceName,
 }
 
 impl Provenance {
@@ -93,4 +111,31 @@ pub fn read(bytes: &[u8]) -> Result<Option<Provenance>, String> {
         }
     }
     Ok(None)
+}
+
+/// The byte ranges of the components a composition embeds, by digest. Composition embeds
+/// each component's bytes verbatim, so these digests are the ones the provenance records.
+pub fn embedded_components(
+    bytes: &[u8],
+) -> Result<std::collections::BTreeMap<Digest, std::ops::Range<usize>>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                if depth == 0 {
+                    let range = unchecked_range.start as usize..unchecked_range.end as usize;
+                    let part = bytes.get(range.clone()).ok_or("section out of bounds")?;
+                    out.insert(Digest::of(part), range);
+                }
+                depth += 1;
+            }
+            Payload::ModuleSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(out)
 }

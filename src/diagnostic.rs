@@ -28,6 +28,8 @@ pub const EXIT_RESOLVE: u8 = 4;
 pub const EXIT_CHECK: u8 = 5;
 /// Reading or writing a file failed.
 pub const EXIT_IO: u8 = 6;
+/// The guest trapped, timed out or exceeded a limit (`run` and `call`).
+pub const EXIT_GUEST: u8 = 7;
 
 /// The exit-code table shown at the end of `astc --help`.
 pub const EXIT_CODES_HELP: &str = "\
@@ -39,7 +41,9 @@ Exit status:
      immutable version, breaking change)
   5  type check or composition failed
   6  a file could not be read or written
-  1  any other failure";
+  7  the guest trapped, timed out or exceeded a limit (run, call)
+  1  any other failure
+`astc run` otherwise exits with the guest's own exit code.";
 
 /// The exit code for an error, from its diagnostic code.
 pub fn exit_code(report: &miette::Report) -> u8 {
@@ -47,7 +51,8 @@ pub fn exit_code(report: &miette::Report) -> u8 {
     let parts: Vec<&str> = code.split("::").collect();
     match parts.as_slice() {
         [_, _, "io"] | ["astc", "project", "read"] => EXIT_IO,
-        ["astc", "manifest", _] | ["astc", "inspect", _] | ["astc", "usage", _] => EXIT_INPUT,
+        ["astc", "usage", _] => EXIT_USAGE,
+        ["astc", "manifest", _] | ["astc", "inspect", _] => EXIT_INPUT,
         ["astc", "lock", _] => EXIT_INPUT,
         ["astc", "project", "invalid_component" | "unknown_version"] => EXIT_INPUT,
         [
@@ -58,6 +63,18 @@ pub fn exit_code(report: &miette::Report) -> u8 {
         ["astc", "resolve" | "publish" | "registry", _] => EXIT_RESOLVE,
         ["astc", "project", _] => EXIT_RESOLVE,
         ["astc", "check" | "compose", _] => EXIT_CHECK,
+        ["astc", "run", "invalid"] => EXIT_INPUT,
+        [
+            "astc",
+            "run",
+            "trap" | "stack_overflow" | "memory_limit" | "resource_limit" | "timeout" | "host",
+        ] => EXIT_GUEST,
+        [
+            "astc",
+            "run",
+            "instantiate" | "no_run_export" | "no_such_function",
+        ] => EXIT_INPUT,
+        ["astc", "run", "invalid_args" | "result"] => EXIT_INPUT,
         _ => EXIT_FAILURE,
     }
 }

@@ -8,12 +8,15 @@
 //!   - `copy = ["from", "to"]`, `remove = "path"`, `write = ["path", "text"]`: change files
 //!     between runs (to tamper with a registry, edit a manifest, ...);
 //!   - `same = ["a.wasm", "b.wasm"]`: fail unless the two files are byte-identical;
+//!   - `symlink = ["target", "link"]`: create a symbolic link;
 //!   - `instances = "out.wasm"`: print how many components the file instantiates at its top
 //!     level, and which (by the names astc gives them);
 //! - fixture sources: every `*.wit` and `*.wat` is built into a `.wasm` beside it (see
 //!   `astc-fixtures`), so `component = "app.wasm"` in a manifest refers to `app.wit`;
 //! - `publish/<ns>/<name>/<version>.wit`: published with `astc publish` into `registry/`
 //!   before the steps, in version order;
+//! - `guests = { "dest.wasm" = "probe" }` in `case.toml`: real components built from
+//!   `fixtures/guests` (Rust, wasm32-wasip2), copied in before publishing;
 //! - `expected.txt`: the transcript, each step's command, exit status, stdout and stderr,
 //!   with the case directory shown as `[ROOT]`.
 //!
@@ -33,6 +36,9 @@ const ASTC: &str = env!("CARGO_BIN_EXE_astc");
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
+    /// Guest components (built from `fixtures/guests`) to copy in: destination → guest name.
+    #[serde(default)]
+    guests: BTreeMap<String, String>,
     step: Vec<Step>,
 }
 
@@ -46,6 +52,7 @@ struct Step {
     write: Option<[String; 2]>,
     same: Option<[String; 2]>,
     instances: Option<String>,
+    symlink: Option<[String; 2]>,
 }
 
 fn main() {
@@ -73,7 +80,16 @@ fn run_case(src: &Path) -> Result<(), Failed> {
     let dir = tmp.path().join("case");
     astc_fixtures::materialize(src, &dir)?;
     fs::remove_file(dir.join("expected.txt")).ok();
+    if !case.guests.is_empty() {
+        let built = astc_fixtures::guests::build()?;
+        for (dest, guest) in &case.guests {
+            let to = dir.join(dest);
+            fs::create_dir_all(to.parent().unwrap())?;
+            fs::copy(built.join(format!("{guest}.wasm")), &to)?;
+        }
+    }
     publish_all(&dir)?;
+    let cache = tmp.path().join("cache");
 
     let mut transcript = String::new();
     for step in &case.step {
@@ -83,6 +99,8 @@ fn run_case(src: &Path) -> Result<(), Failed> {
                 .args(args)
                 .current_dir(&dir)
                 .env("NO_COLOR", "1")
+                .env("ASTC_CACHE_DIR", &cache)
+                .env_remove("ASTC_BACKTRACE")
                 .output()?;
             let status = out.status.code().unwrap_or(-1);
             if status == 101 {
@@ -123,6 +141,11 @@ fn run_case(src: &Path) -> Result<(), Failed> {
         if let Some(path) = &step.remove {
             fs::remove_file(dir.join(path))?;
             transcript.push_str(&format!("$ rm {path}\n"));
+        }
+        if let Some([target, link]) = &step.symlink {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, dir.join(link))?;
+            transcript.push_str(&format!("$ ln -s {target} {link}\n"));
         }
         if let Some([a, b]) = &step.same {
             if fs::read(dir.join(a))? != fs::read(dir.join(b))? {

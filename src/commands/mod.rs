@@ -5,11 +5,14 @@ use std::process::ExitCode;
 
 use astc_resolver::ProjectOptions;
 
+mod call;
 mod check;
 mod compose;
 mod inspect;
 mod lock;
 mod publish;
+mod run;
+mod sandbox;
 mod tree;
 
 /// The subcommands.
@@ -19,6 +22,8 @@ pub enum Command {
     Lock(lock::Args),
     Check(check::Args),
     Compose(compose::Args),
+    Run(run::Args),
+    Call(call::Args),
     Tree(tree::Args),
     Inspect(inspect::Args),
 }
@@ -30,6 +35,8 @@ impl Command {
             Command::Lock(a) => a.run(),
             Command::Check(a) => a.run(),
             Command::Compose(a) => a.run(),
+            Command::Run(a) => a.run(),
+            Command::Call(a) => a.run(),
             Command::Tree(a) => a.run(),
             Command::Inspect(a) => a.run(),
         }

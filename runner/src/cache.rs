@@ -1,0 +1,66 @@
+//! Compiled-code cache: precompiled components keyed by the digest of their bytes.
+//!
+//! Compiling a large component dominates start-up. The first run compiles it and stores the
+//! artifact as `<dir>/<sha256>-<engine hash>.cwasm` (atomically); later runs memory-map that
+//! file instead of compiling. The engine hash covers wasmtime's version and configuration,
+//! so an artifact is never loaded by an engine it does not fit; wasmtime also checks that
+//! itself and refuses mismatches with an error, in which case the entry is rebuilt.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use astc_resolver::Digest;
+use astc_resolver::fs::write_atomic;
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// The default cache directory: `$ASTC_CACHE_DIR`, else `$XDG_CACHE_HOME/astc`, else
+/// `~/.cache/astc`.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ASTC_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join("astc"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("astc"))
+}
+
+fn entry(engine: &Engine, dir: &Path, digest: &Digest) -> PathBuf {
+    let mut h = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let hex = digest.to_string();
+    dir.join(format!("{}-{:016x}.cwasm", &hex[7..], h.finish()))
+}
+
+/// Loads `bytes` (whose digest is `digest`) as a component, from the cache when possible.
+/// Cache failures are never fatal: the component is compiled instead.
+pub fn load(
+    engine: &Engine,
+    dir: Option<&Path>,
+    bytes: &[u8],
+    digest: &Digest,
+) -> wasmtime::Result<Component> {
+    let Some(dir) = dir else {
+        return Component::new(engine, bytes);
+    };
+    let path = entry(engine, dir, digest);
+    if path.is_file() {
+        // SAFETY: the file is an artifact this cache wrote with `Component::serialize` for
+        // an engine with the same compatibility hash; wasmtime validates its header and
+        // rejects incompatible artifacts with an error rather than misbehaving.
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(c) => return Ok(c),
+            Err(_) => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    if std::fs::create_dir_all(dir).is_ok()
+        && let Ok(artifact) = component.serialize()
+    {
+        let _ = write_atomic(&path, &artifact);
+    }
+    Ok(component)
+}

@@ -16,7 +16,8 @@
 //! - `publish/<ns>/<name>/<version>.wit`: published with `astc publish` into `registry/`
 //!   before the steps, in version order;
 //! - `guests = { "dest.wasm" = "probe" }` in `case.toml`: real components built from
-//!   `fixtures/guests` (Rust, wasm32-wasip2), copied in before publishing;
+//!   `fixtures/guests` (Rust, wasm32-wasip2), or from an example's workspace
+//!   (`"burger-shop/consumer"`), copied in before publishing;
 //! - `expected.txt`: the transcript, each step's command, exit status, stdout and stderr,
 //!   with the case directory shown as `[ROOT]`.
 //!
@@ -80,13 +81,18 @@ fn run_case(src: &Path) -> Result<(), Failed> {
     let dir = tmp.path().join("case");
     astc_fixtures::materialize(src, &dir)?;
     fs::remove_file(dir.join("expected.txt")).ok();
-    if !case.guests.is_empty() {
-        let built = astc_fixtures::guests::build()?;
-        for (dest, guest) in &case.guests {
-            let to = dir.join(dest);
-            fs::create_dir_all(to.parent().unwrap())?;
-            fs::copy(built.join(format!("{guest}.wasm")), &to)?;
-        }
+    for (dest, guest) in &case.guests {
+        // `probe` is a test guest; `burger-shop/consumer` a component of an example.
+        let built = match guest.split_once('/') {
+            Some((example, name)) => {
+                let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+                astc_fixtures::guests::build_workspace(&ws)?.join(format!("{name}.wasm"))
+            }
+            None => astc_fixtures::guests::build()?.join(format!("{guest}.wasm")),
+        };
+        let to = dir.join(dest);
+        fs::create_dir_all(to.parent().unwrap())?;
+        fs::copy(built, &to)?;
     }
     publish_all(&dir)?;
     let cache = tmp.path().join("cache");

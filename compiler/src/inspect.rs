@@ -211,9 +211,11 @@ impl Inspected {
                 match (key, item) {
                     (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
                         let name = self.resolve.id_of(*id).unwrap_or_default();
-                        let host = InterfaceName::parse(&name).is_ok_and(|n| n.is_host());
+                        let host = title == "imports"
+                            && InterfaceName::parse(&name).is_ok_and(|n| n.is_host());
                         let _ = writeln!(out, "  {name}{}", if host { " (host)" } else { "" });
-                        if !host || verbose {
+                        let wasi = InterfaceName::parse(&name).is_ok_and(|n| n.is_host());
+                        if !wasi || verbose {
                             self.functions(&mut out, *id, "    ");
                         }
                     }

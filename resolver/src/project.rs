@@ -199,9 +199,14 @@ impl<'a> Project<'a> {
         })
     }
 
-    /// Where the lock lives: `astc.lock` beside the manifest.
+    /// Where the lock lives: `astc.lock` beside `astc.toml`; a manifest with another name,
+    /// `NAME.toml`, gets `NAME.lock`, so several manifests can share a directory.
     pub fn lock_path(&self) -> PathBuf {
-        self.manifest.dir().join(lockfile::FILE_NAME)
+        let file = match self.manifest.path.file_stem().and_then(|s| s.to_str()) {
+            Some("astc") | None => lockfile::FILE_NAME.to_string(),
+            Some(stem) => format!("{stem}.lock"),
+        };
+        self.manifest.dir().join(file)
     }
 
     /// Reads the existing lock, if any.

@@ -85,7 +85,9 @@ fn run_case(src: &Path) -> Result<(), Failed> {
         // `probe` is a test guest; `burger-shop/consumer` a component of an example.
         let built = match guest.split_once('/') {
             Some((example, name)) => {
-                let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+                let ws = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("examples")
+                    .join(example);
                 astc_fixtures::guests::build_workspace(&ws)?.join(format!("{name}.wasm"))
             }
             None => astc_fixtures::guests::build()?.join(format!("{guest}.wasm")),

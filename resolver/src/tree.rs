@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use crate::lockfile::LockedSource;
 use crate::name::{ComponentId, InterfaceName};
 use crate::resolve::{Resolution, Resolved};
+use crate::version::CompatClass;
 
 /// Renders `resolution` as a tree rooted at the root component (or at each member, for an
 /// asterai environment).
@@ -34,13 +35,21 @@ pub fn render(resolution: &Resolution) -> String {
         shown.insert(top.id.clone());
         children(&by_id, top, "", &mut shown, &mut out);
     }
-    let host: BTreeSet<&InterfaceName> = resolution
+    // Semver-compatible duplicates become one import of the output, at the highest version.
+    let mut host: BTreeMap<(String, Option<CompatClass>), &InterfaceName> = BTreeMap::new();
+    for name in resolution
         .components
         .iter()
         .flat_map(|c| c.imports.iter().filter(|i| i.host).map(|i| &i.name))
-        .collect();
+    {
+        let key = (name.unversioned(), name.version().map(CompatClass::of));
+        let entry = host.entry(key).or_insert(name);
+        if name.version() > entry.version() {
+            *entry = name;
+        }
+    }
     if !host.is_empty() {
-        let names: Vec<String> = host.iter().map(|h| h.to_string()).collect();
+        let names: Vec<String> = host.values().map(|h| h.to_string()).collect();
         let _ = writeln!(out, "host imports: {}", names.join(", "));
     }
     out

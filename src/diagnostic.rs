@@ -33,6 +33,12 @@ pub const EXIT_GUEST: u8 = 7;
 
 /// The exit-code table shown at the end of `astc --help`.
 pub const EXIT_CODES_HELP: &str = "\
+Examples:
+  astc publish build/greeter.wasm --name acme:greeter --version 1.2.0
+  astc compose --locked
+  astc run app.composed.wasm -- --verbose
+  astc call app.composed.wasm 'acme:app/api@0.1.0#greet' '[\"world\"]'
+
 Exit status:
   0  success
   2  invalid command-line usage
@@ -47,7 +53,11 @@ Exit status:
 
 /// The exit code for an error, from its diagnostic code.
 pub fn exit_code(report: &miette::Report) -> u8 {
-    let code = report.code().map(|c| c.to_string()).unwrap_or_default();
+    exit_code_for(&report.code().map(|c| c.to_string()).unwrap_or_default())
+}
+
+/// The exit code for a diagnostic code (docs/reference.md lists them all).
+pub fn exit_code_for(code: &str) -> u8 {
     let parts: Vec<&str> = code.split("::").collect();
     match parts.as_slice() {
         [_, _, "io"] | ["astc", "project", "read"] => EXIT_IO,
@@ -63,6 +73,7 @@ pub fn exit_code(report: &miette::Report) -> u8 {
         ["astc", "resolve" | "publish" | "registry", _] => EXIT_RESOLVE,
         ["astc", "project", _] => EXIT_RESOLVE,
         ["astc", "check" | "compose", _] => EXIT_CHECK,
+        ["astc", "verify", "differs"] => EXIT_CHECK,
         ["astc", "run", "invalid"] => EXIT_INPUT,
         [
             "astc",
@@ -79,8 +90,15 @@ pub fn exit_code(report: &miette::Report) -> u8 {
     }
 }
 
-/// Prints `report` to stderr: the error, its causes, then its help.
+/// Prints `report` to stderr: the error, its causes, then its help; or, with
+/// `--message-format json`, one JSON object per problem.
 pub fn print_error(report: &miette::Report) {
+    if crate::ui::format() == crate::ui::MessageFormat::Json {
+        for record in crate::json::error(report) {
+            record.print();
+        }
+        return;
+    }
     let mut err = std::io::stderr().lock();
     let (red, bold_cyan, reset) = if crate::ui::use_color() {
         ("\x1b[1;31m", "\x1b[1;36m", "\x1b[0m")
@@ -141,4 +159,63 @@ pub fn causes(diag: &dyn Diagnostic) -> Vec<String> {
 
 fn indent(s: &str, pad: &str) -> String {
     s.replace('\n', &format!("\n{pad}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/reference.md documents every code with its exit status; the two must agree, and
+    /// every code the sources use must be documented.
+    #[test]
+    fn documented_codes_and_exit_statuses_match() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/reference.md")).unwrap();
+        let mut documented = std::collections::BTreeMap::new();
+        for line in doc.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let [_, code, exit, ..] = cells.as_slice()
+                && let Some(code) = code
+                    .strip_prefix("`astc::")
+                    .and_then(|c| c.strip_suffix('`'))
+                && let Ok(exit) = exit.parse::<u8>()
+            {
+                documented.insert(format!("astc::{code}"), exit);
+            }
+        }
+        assert!(documented.len() > 40, "the table was not found");
+        for (code, exit) in &documented {
+            assert_eq!(exit_code_for(code), *exit, "exit status of `{code}`");
+        }
+        let mut used = std::collections::BTreeSet::new();
+        for dir in ["src", "resolver/src", "compiler/src", "runner/src"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        stack.push(p);
+                        continue;
+                    }
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (i, _) in text.match_indices("astc::") {
+                        let rest = &text[i..];
+                        let end = rest
+                            .find(|c: char| !(c.is_ascii_lowercase() || c == ':' || c == '_'))
+                            .unwrap_or(rest.len());
+                        let code = rest[..end].trim_end_matches(':');
+                        if code.matches("::").count() == 2 && !code.starts_with("astc::warn") {
+                            used.insert(code.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        for code in &used {
+            assert!(
+                documented.contains_key(code),
+                "`{code}` is used but not documented in docs/reference.md"
+            );
+        }
+    }
 }

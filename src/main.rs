@@ -9,7 +9,16 @@ use clap::Parser;
 
 mod commands;
 mod diagnostic;
+mod json;
 mod ui;
+
+/// astc's version and the component-model crates it is built with.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ASTC_CRATE_VERSIONS"),
+    ")"
+);
 
 /// astc: a static composition compiler for WebAssembly components.
 ///
@@ -17,9 +26,12 @@ mod ui;
 /// checks every import against the export that satisfies it, and fuses them into one
 /// self-contained component with a lockfile.
 #[derive(Debug, Parser)]
-#[command(name = "astc", version, about, long_about = None)]
+#[command(name = "astc", version = VERSION, about, long_about = None)]
 #[command(after_help = diagnostic::EXIT_CODES_HELP)]
 struct Cli {
+    /// How to print diagnostics: `human`, or `json` (one object per line on stderr).
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    message_format: ui::MessageFormat,
     #[command(subcommand)]
     command: commands::Command,
 }
@@ -37,6 +49,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    ui::set_format(cli.message_format);
     match cli.command.run() {
         Ok(code) => code,
         Err(report) => {

@@ -9,6 +9,7 @@
 //!     between runs (to tamper with a registry, edit a manifest, ...);
 //!   - `same = ["a.wasm", "b.wasm"]`: fail unless the two files are byte-identical;
 //!   - `symlink = ["target", "link"]`: create a symbolic link;
+//!   - `touch = "path"`: move a file's modification time forward without changing it;
 //!   - `instances = "out.wasm"`: print how many components the file instantiates at its top
 //!     level, and which (by the names astc gives them);
 //! - fixture sources: every `*.wit` and `*.wat` is built into a `.wasm` beside it (see
@@ -54,6 +55,7 @@ struct Step {
     same: Option<[String; 2]>,
     instances: Option<String>,
     symlink: Option<[String; 2]>,
+    touch: Option<String>,
 }
 
 fn main() {
@@ -130,6 +132,9 @@ fn run_case(src: &Path) -> Result<(), Failed> {
                     .into());
                 }
             }
+            if args.windows(2).any(|w| w == ["--message-format", "json"]) {
+                check_json_diagnostics(&out.stderr)?;
+            }
             transcript.push_str(&format!("$ astc {}\n", args.join(" ")));
             transcript.push_str(&format!("status: {status}\n"));
             section(&mut transcript, "stdout", &out.stdout);
@@ -149,6 +154,12 @@ fn run_case(src: &Path) -> Result<(), Failed> {
         if let Some(path) = &step.remove {
             fs::remove_file(dir.join(path))?;
             transcript.push_str(&format!("$ rm {path}\n"));
+        }
+        if let Some(file) = &step.touch {
+            let f = fs::File::options().write(true).open(dir.join(file))?;
+            let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+            f.set_modified(later)?;
+            transcript.push_str(&format!("$ touch {file}\n"));
         }
         if let Some([target, link]) = &step.symlink {
             #[cfg(unix)]
@@ -174,6 +185,75 @@ fn run_case(src: &Path) -> Result<(), Failed> {
     }
     let transcript = transcript.replace(&dir.display().to_string(), "[ROOT]");
     compare(&src.join("expected.txt"), &transcript)
+}
+
+/// With `--message-format json`, stderr must hold only diagnostics, one JSON object per
+/// line, each with exactly the documented keys and value types.
+fn check_json_diagnostics(stderr: &[u8]) -> Result<(), Failed> {
+    use serde_json::Value;
+    const STRINGS: &[&str] = &[
+        "code",
+        "message",
+        "component",
+        "interface",
+        "function",
+        "provider",
+        "file",
+        "help",
+    ];
+    for line in String::from_utf8_lossy(stderr).lines() {
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| format!("not a JSON diagnostic ({e}): {line}"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("not an object: {line}"))?;
+        let mut keys: Vec<&str> = obj.keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        let mut want = vec![
+            "causes",
+            "code",
+            "column",
+            "component",
+            "file",
+            "function",
+            "help",
+            "interface",
+            "level",
+            "line",
+            "message",
+            "provider",
+            "type_path",
+        ];
+        want.sort();
+        if keys != want {
+            return Err(format!("keys {keys:?} differ from the schema {want:?}").into());
+        }
+        if !matches!(obj["level"].as_str(), Some("error" | "warning")) {
+            return Err(format!("bad level in {line}").into());
+        }
+        for k in STRINGS {
+            if !(obj[*k].is_string() || obj[*k].is_null()) {
+                return Err(format!("`{k}` must be a string or null in {line}").into());
+            }
+        }
+        for k in ["line", "column"] {
+            if !(obj[k].is_u64() || obj[k].is_null()) {
+                return Err(format!("`{k}` must be a number or null in {line}").into());
+            }
+        }
+        for k in ["type_path", "causes"] {
+            if !obj[k]
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string))
+            {
+                return Err(format!("`{k}` must be an array of strings in {line}").into());
+            }
+        }
+        if !obj["message"].is_string() {
+            return Err(format!("`message` is required in {line}").into());
+        }
+    }
+    Ok(())
 }
 
 /// Publishes `publish/<ns>/<name>/<version>.wasm` into `registry/`, in version order.

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use astc_resolver::{
-    ComponentId, ComponentSource, InterfaceName, Resolution, Version, version::CompatClass,
+    ComponentId, ComponentSource, InterfaceName, Resolution, Version, Warning, version::CompatClass,
 };
 use wit_parser::{InterfaceId, WorldItem, WorldKey};
 
@@ -151,7 +151,7 @@ pub fn check(
     resolution: &Resolution,
     decoded: &Decoded,
     registry: &dyn ComponentSource,
-) -> Result<Vec<String>, CheckError> {
+) -> Result<Vec<Warning>, CheckError> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     for c in &resolution.components {
@@ -166,10 +166,17 @@ pub fn check(
                     Err(HostProblem::Unavailable(hint))
                         if wire.name.package().namespace() == "wasi" =>
                     {
-                        warnings.push(format!(
-                            "`{}` imports `{}`, which `astc run` cannot provide ({hint}); the output needs a host that does",
-                            c.id, wire.name
-                        ));
+                        warnings.push(
+                            Warning::new(
+                                "astc::warn::host_import_unavailable",
+                                format!(
+                                    "`{}` imports `{}`, which `astc run` cannot provide ({hint}); the output needs a host that does",
+                                    c.id, wire.name
+                                ),
+                            )
+                            .component(&c.id)
+                            .interface(&wire.name),
+                        );
                     }
                     Err(HostProblem::Unavailable(hint)) => problems.push(ImportProblem {
                         importer: c.id.clone(),

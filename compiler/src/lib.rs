@@ -26,6 +26,7 @@ pub mod compose;
 pub mod host;
 pub mod inspect;
 pub mod provenance;
+mod stamp;
 pub mod typecheck;
 pub mod wit;
 

@@ -77,6 +77,36 @@ fn sync_parent(path: &Path) {
     }
 }
 
+/// Writes a Make-style depfile: `targets: deps`, with spaces, `#` and `$` escaped, so
+/// Make, Ninja and Bazel rebuild exactly when an input changes.
+pub fn write_depfile(path: &Path, targets: &[PathBuf], deps: &[PathBuf]) -> io::Result<()> {
+    fn escape(p: &Path) -> String {
+        let s = p.to_string_lossy().replace('\\', "/");
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                ' ' => out.push_str("\\ "),
+                '#' => out.push_str("\\#"),
+                '$' => out.push_str("$$"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    let mut text = targets
+        .iter()
+        .map(|t| escape(t))
+        .collect::<Vec<_>>()
+        .join(" ");
+    text.push(':');
+    for d in deps {
+        text.push_str(" \\\n  ");
+        text.push_str(&escape(d));
+    }
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
 /// An exclusive advisory lock on a file, released on drop. Concurrent publishers to one
 /// registry take it in turn.
 #[derive(Debug)]
@@ -132,6 +162,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec!["out.wasm"]);
+    }
+
+    #[test]
+    fn depfiles_escape_special_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.d");
+        write_depfile(
+            &path,
+            &[PathBuf::from("out.wasm"), PathBuf::from("astc.lock")],
+            &[PathBuf::from("my dir/a#1.wasm"), PathBuf::from("b$.wasm")],
+        )
+        .unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "out.wasm astc.lock: \\\n  my\\ dir/a\\#1.wasm \\\n  b$$.wasm\n"
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@
 
 pub mod digest;
 pub mod fs;
+pub mod graph;
 pub mod lockfile;
 pub mod manifest;
 pub mod name;
@@ -42,6 +43,7 @@ pub mod suggest;
 pub mod summary;
 pub mod tree;
 pub mod version;
+pub mod warning;
 
 pub use digest::Digest;
 pub use lockfile::{LockedImport, LockedSource, Lockfile};
@@ -54,3 +56,4 @@ pub use registry::{
 pub use resolve::{Resolution, ResolveError, Resolved};
 pub use semver::Version;
 pub use summary::{BoxError, ComponentSummary, Inspector};
+pub use warning::Warning;

@@ -124,13 +124,17 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or does not have the manifest's shape.
-    #[error("invalid manifest `{}`: {message}", path.display())]
+    #[error("invalid manifest `{}`: {message}{}", path.display(), snippet.as_deref().unwrap_or(""))]
     #[diagnostic(code(astc::manifest::invalid))]
     Invalid {
         /// The manifest path.
         path: PathBuf,
-        /// What is wrong, with its location.
+        /// What is wrong.
         message: String,
+        /// The offending line with a marker under the problem, when known.
+        snippet: Option<String>,
+        /// The 1-based line and column of the problem, when known.
+        location: Option<(usize, usize)>,
         /// How to fix it, if known.
         #[help]
         help: Option<String>,
@@ -142,6 +146,8 @@ impl ManifestError {
         ManifestError::Invalid {
             path: path.to_path_buf(),
             message,
+            snippet: None,
+            location: None,
             help,
         }
     }
@@ -267,15 +273,25 @@ impl Parser<'_> {
     fn toml_error(&self, e: toml::de::Error) -> ManifestError {
         let message = e.message().to_string();
         let help = unknown_key_help(&message);
-        let located = match e.span() {
-            Some(span) => self.locate(&message, span),
-            None => message,
-        };
-        ManifestError::invalid(self.path, located, help)
+        match e.span() {
+            Some(span) => self.located(message, span, help),
+            None => ManifestError::invalid(self.path, message, help),
+        }
     }
 
-    /// "`<message>` at line L, column C" followed by the offending line, like rustc.
-    fn locate(&self, message: &str, span: Range<usize>) -> String {
+    fn located(&self, message: String, span: Range<usize>, help: Option<String>) -> ManifestError {
+        let (snippet, line, column) = self.locate(span);
+        ManifestError::Invalid {
+            path: self.path.to_path_buf(),
+            message,
+            snippet: Some(snippet),
+            location: Some((line, column)),
+            help,
+        }
+    }
+
+    /// The offending line with a marker under the span, like rustc, and its line and column.
+    fn locate(&self, span: Range<usize>) -> (String, usize, usize) {
         let start = span.start.min(self.text.len());
         let line_no = self.text[..start].matches('\n').count() + 1;
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -289,7 +305,7 @@ impl Parser<'_> {
             .count()
             .max(1);
         let gutter = line_no.to_string().len();
-        let mut out = format!("{message}\n");
+        let mut out = String::from("\n");
         let _ = writeln!(out, "{:gutter$}--> line {line_no}, column {col}", "");
         let _ = writeln!(out, "{:gutter$} |", "");
         let _ = writeln!(out, "{line_no} | {line}");
@@ -300,11 +316,11 @@ impl Parser<'_> {
             " ".repeat(col - 1),
             "^".repeat(width)
         );
-        out
+        (out, line_no, col)
     }
 
     fn at<T>(&self, spanned: &Spanned<T>, message: String, help: Option<String>) -> ManifestError {
-        ManifestError::invalid(self.path, self.locate(&message, spanned.span()), help)
+        self.located(message, spanned.span(), help)
     }
 
     fn package_name(&self, s: &Spanned<String>, what: &str) -> Result<PackageName, ManifestError> {
@@ -536,9 +552,16 @@ mod tests {
 
     fn parse(text: &str) -> Result<Manifest, String> {
         Manifest::parse(Path::new("astc.toml"), text).map_err(|e| match e {
-            ManifestError::Invalid { message, help, .. } => {
-                format!("{message}\nhelp: {}", help.unwrap_or_default())
-            }
+            ManifestError::Invalid {
+                message,
+                snippet,
+                help,
+                ..
+            } => format!(
+                "{message}{}\nhelp: {}",
+                snippet.unwrap_or_default(),
+                help.unwrap_or_default()
+            ),
             e => e.to_string(),
         })
     }

@@ -209,6 +209,64 @@ impl<'a> Project<'a> {
         self.manifest.dir().join(file)
     }
 
+    /// Every file resolving and composing reads: the manifest, the lock, each selected
+    /// component, and the registry records consulted. Sorted. For depfiles and the no-op
+    /// check.
+    pub fn inputs(&self, resolution: &Resolution) -> Vec<PathBuf> {
+        let mut files = vec![self.manifest.path.clone()];
+        let lock = self.lock_path();
+        if lock.exists() {
+            files.push(lock);
+        }
+        for c in &resolution.components {
+            files.push(c.path.clone());
+            if matches!(c.source, crate::LockedSource::Registry(_)) {
+                let record = self.registry.record_path(&c.id.name);
+                if record.exists() {
+                    files.push(record);
+                }
+            }
+        }
+        files.sort();
+        files.dedup();
+        files
+    }
+
+    /// The directories whose listing resolution depends on: the registry (and store) roots,
+    /// their namespace directories, and the package directories of selected components. A
+    /// version published since changes one of them.
+    pub fn input_dirs(&self, resolution: &Resolution) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        let roots: Vec<&Path> = std::iter::once(self.registry.root())
+            .chain(self.registry.asterai_store())
+            .collect();
+        for root in roots {
+            if !root.is_dir() {
+                continue;
+            }
+            dirs.push(root.to_path_buf());
+            if let Ok(entries) = fs::read_dir(root) {
+                for e in entries.flatten() {
+                    if e.file_type().is_ok_and(|t| t.is_dir())
+                        && !e.file_name().to_string_lossy().starts_with('.')
+                    {
+                        dirs.push(e.path());
+                    }
+                }
+            }
+        }
+        for c in &resolution.components {
+            if let crate::LockedSource::Registry(_) = c.source
+                && let Some(dir) = c.path.parent()
+            {
+                dirs.push(dir.to_path_buf());
+            }
+        }
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
     /// Reads the existing lock, if any.
     pub fn read_lock(&self) -> Result<Option<Lockfile>, LockError> {
         Lockfile::load(&self.lock_path())

@@ -327,6 +327,11 @@ impl<'a> Registry<'a> {
         self
     }
 
+    /// The asterai store, if one is read.
+    pub fn asterai_store(&self) -> Option<&Path> {
+        self.asterai.as_deref()
+    }
+
     /// The registry directory.
     pub fn root(&self) -> &Path {
         &self.root
@@ -341,7 +346,8 @@ impl<'a> Registry<'a> {
         self.root.join(name.namespace()).join(name.name())
     }
 
-    fn record_path(&self, name: &PackageName) -> PathBuf {
+    /// The record astc keeps for `name`: digests and summaries of its versions.
+    pub fn record_path(&self, name: &PackageName) -> PathBuf {
         self.root
             .join(".astc")
             .join("records")

@@ -44,6 +44,7 @@ use crate::registry::{ComponentSource, Origin, RegistryError};
 use crate::suggest;
 use crate::summary::ComponentSummary;
 use crate::version::{CompatClass, caret, class_range, display_range};
+use crate::warning::Warning;
 
 /// A component read from a local file: the root, or a path dependency.
 #[derive(Debug, Clone)]
@@ -86,7 +87,7 @@ pub struct Resolution {
     /// Selected components, sorted by name and version.
     pub components: Vec<Resolved>,
     /// Things worth telling the user that do not stop the build.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// One selected component.
@@ -187,11 +188,11 @@ pub enum ResolveError {
         cycle: Vec<ComponentId>,
     },
     /// Some imports cannot be wired to the selected providers.
-    #[error("{} unsatisfied import{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} unsatisfied import{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(|p| format!("  - {}", p.message)).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(code(astc::resolve::unsatisfied_import))]
     Unsatisfied {
-        /// One line per import.
-        problems: Vec<String>,
+        /// One entry per import.
+        problems: Vec<Unsatisfied>,
         /// How to fix them.
         #[help]
         help: Option<String>,
@@ -221,6 +222,19 @@ pub enum ResolveError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Registry(#[from] RegistryError),
+}
+
+/// An import that cannot be wired.
+#[derive(Debug, Clone)]
+pub struct Unsatisfied {
+    /// The importing component.
+    pub importer: ComponentId,
+    /// The import, when it is a named interface.
+    pub import: Option<InterfaceName>,
+    /// The component selected to provide it, if any.
+    pub provider: Option<ComponentId>,
+    /// What is wrong.
+    pub message: String,
 }
 
 fn list(names: &[PackageName]) -> String {
@@ -274,7 +288,7 @@ struct Provider<'a> {
     providers: RefCell<HashMap<InterfaceName, PackageName>>,
     /// Which imports made one package depend on another, for explanations.
     reasons: RefCell<BTreeMap<(Pkg, Pkg), BTreeSet<InterfaceName>>>,
-    warnings: RefCell<BTreeSet<String>>,
+    warnings: RefCell<BTreeSet<Warning>>,
 }
 
 impl<'a> Provider<'a> {
@@ -375,12 +389,19 @@ impl<'a> Provider<'a> {
             || !self.candidates(own)?.is_empty()
         {
             if !declared.is_empty() {
-                self.warnings.borrow_mut().insert(format!(
-                    "`{}` is provided by `{own}` by convention, although {} also export{} it; add a `[wire]` entry to choose another",
-                    import.unversioned(),
-                    list(&declared),
-                    if declared.len() == 1 { "s" } else { "" }
-                ));
+                self.warnings.borrow_mut().insert(
+                    Warning::new(
+                        "astc::warn::convention",
+                        format!(
+                            "`{}` is provided by `{own}` by convention, although {} also export{} it; add a `[wire]` entry to choose another",
+                            import.unversioned(),
+                            list(&declared),
+                            if declared.len() == 1 { "s" } else { "" }
+                        ),
+                    )
+                    .component(own)
+                    .interface(import),
+                );
             }
             own.clone()
         } else if declared.len() > 1 {
@@ -621,10 +642,15 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
         let mut imports = Vec::new();
         for name in &c.summary.bare_imports {
             bare_import_hint = true;
-            problems.push(format!(
-                "`{}` imports `{name}` at world level: components can only provide named interfaces, so nothing can satisfy it",
-                c.id
-            ));
+            problems.push(Unsatisfied {
+                importer: c.id.clone(),
+                import: None,
+                provider: None,
+                message: format!(
+                    "`{}` imports `{name}` at world level: components can only provide named interfaces, so nothing can satisfy it",
+                    c.id
+                ),
+            });
         }
         for import in &c.summary.imports {
             if import.is_host() {
@@ -643,10 +669,15 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
             }
             let (pkg, _) = provider.requirement(&target, import)?;
             let Some(version) = version_of(&pkg) else {
-                problems.push(format!(
-                    "`{}` imports `{import}`, but no version of `{target}` was selected",
-                    c.id
-                ));
+                problems.push(Unsatisfied {
+                    importer: c.id.clone(),
+                    import: Some(import.clone()),
+                    provider: None,
+                    message: format!(
+                        "`{}` imports `{import}`, but no version of `{target}` was selected",
+                        c.id
+                    ),
+                });
                 continue;
             };
             let pid = ComponentId::new(target.clone(), version);
@@ -687,10 +718,15 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
                         )
                     };
                     missing_export = true;
-                    problems.push(format!(
-                        "`{}` imports `{import}`, but its provider `{pid}` does not export it{other}{bare}",
-                        c.id
-                    ));
+                    problems.push(Unsatisfied {
+                        importer: c.id.clone(),
+                        import: Some(import.clone()),
+                        provider: Some(pid.clone()),
+                        message: format!(
+                            "`{}` imports `{import}`, but its provider `{pid}` does not export it{other}{bare}",
+                            c.id
+                        ),
+                    });
                 }
             }
         }
@@ -716,7 +752,7 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
     }
 
     components.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut warnings: Vec<String> = provider.warnings.into_inner().into_iter().collect();
+    let mut warnings: Vec<Warning> = provider.warnings.into_inner().into_iter().collect();
     let used: BTreeSet<&PackageName> = components.iter().map(|c| &c.id.name).collect();
     for (name, dep) in &req.manifest.dependencies {
         if !used.contains(name) {
@@ -724,10 +760,16 @@ pub fn resolve(req: &Request, registry: &dyn ComponentSource) -> Result<Resoluti
                 Dependency::Path { .. } => "path dependency",
                 Dependency::Registry { .. } => "dependency",
             };
-            warnings.push(format!(
-                "{kind} `{name}` is declared in `{}` but no component imports its interfaces",
-                req.manifest.path.display()
-            ));
+            warnings.push(
+                Warning::new(
+                    "astc::warn::unused_dependency",
+                    format!(
+                        "{kind} `{name}` is declared in `{}` but no component imports its interfaces",
+                        req.manifest.path.display()
+                    ),
+                )
+                .component(name),
+            );
         }
     }
     Ok(Resolution {

@@ -342,7 +342,7 @@ fn wire_chooses_the_provider() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("`acme:mem-kv` is declared"))
+            .any(|w| w.message.contains("`acme:mem-kv` is declared"))
     );
 }
 
@@ -360,7 +360,7 @@ fn convention_decides_over_declared_alternatives() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("provided by `acme:kv` by convention")),
+            .any(|w| w.message.contains("provided by `acme:kv` by convention")),
         "{:?}",
         r.warnings
     );

@@ -31,9 +31,7 @@ impl Args {
             &WasmInspector,
         )?;
         let checked = check_project(&project, self.locked)?;
-        for w in &checked.resolution.warnings {
-            ui::warning(w);
-        }
+        ui::warnings(&checked.resolution.warnings);
         let n = checked.resolution.components.len();
         let wires: usize = checked
             .resolution

@@ -3,8 +3,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use astc_compiler::WasmInspector;
-use astc_compiler::build::{Output, compose_project, default_output};
-use astc_resolver::Project;
+use astc_compiler::build::{
+    Output, compose_key, compose_project, default_output, is_fresh, record_fresh, write_depfile,
+};
+use astc_resolver::{Manifest, Project};
 use miette::IntoDiagnostic;
 
 use super::ProjectArgs;
@@ -14,11 +16,12 @@ use crate::ui;
 ///
 /// Writes the output (default `<name>.composed.wasm` beside the manifest) and astc.lock,
 /// each atomically and only if everything succeeded. The same inputs always give the same
-/// bytes.
+/// bytes. When nothing changed since the last compose (every input and output has the
+/// digest recorded then), it does nothing and says so.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   astc compose
-  astc compose -o dist/app.wasm --locked
+  astc compose -o dist/app.wasm --locked --depfile dist/app.wasm.d
   astc compose -o - > app.wasm")]
 pub struct Args {
     #[command(flatten)]
@@ -29,6 +32,12 @@ pub struct Args {
     /// Fail if astc.lock is missing or out of date, and never write it.
     #[arg(long)]
     locked: bool,
+    /// Also write a Make-style depfile listing every file read.
+    #[arg(long, value_name = "PATH")]
+    depfile: Option<PathBuf>,
+    /// Compose even if nothing changed since the last run.
+    #[arg(long)]
+    force: bool,
 }
 
 impl Args {
@@ -41,28 +50,42 @@ impl Args {
                 "refusing to write a binary component to a terminal"
             ));
         }
-        let project = Project::load(
-            &self.project.manifest,
-            &self.project.options(),
-            &WasmInspector,
-        )?;
+        let options = self.project.options();
+        let manifest = Manifest::load(&self.project.manifest)?;
         let path = self
             .output
             .clone()
-            .unwrap_or_else(|| default_output(&project));
+            .unwrap_or_else(|| default_output(&manifest));
+        let key = compose_key(&self.project.manifest, &path, &options, self.locked);
+        let depfile_ok = self.depfile.as_ref().is_none_or(|d| d.exists());
+        if !to_stdout && !self.force && depfile_ok && is_fresh(&manifest, &key) {
+            ui::status(
+                "Fresh",
+                format!("{} is up to date (no input changed)", path.display()),
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+
+        let project = Project::load(&self.project.manifest, &options, &WasmInspector)?;
         let output = if to_stdout {
             Output::Memory
         } else {
             Output::File(&path)
         };
-        let built = compose_project(&project, self.locked, output)?;
-        for w in &built.checked.resolution.warnings {
-            ui::warning(w);
-        }
+        let built = ui::spin("Composing", || {
+            compose_project(&project, self.locked, output)
+        })?;
+        ui::warnings(&built.checked.resolution.warnings);
         if to_stdout {
             let mut out = std::io::stdout().lock();
             out.write_all(&built.composed.bytes).into_diagnostic()?;
             out.flush().into_diagnostic()?;
+        }
+        if let Some(depfile) = &self.depfile {
+            write_depfile(&project, &built, depfile)?;
+        }
+        if !to_stdout {
+            record_fresh(&project, &built, &key);
         }
         let n = built.checked.resolution.components.len();
         ui::status(

@@ -20,6 +20,9 @@ pub struct Args {
     /// Fail instead of changing astc.lock.
     #[arg(long)]
     locked: bool,
+    /// Also write a Make-style depfile listing every file read.
+    #[arg(long, value_name = "PATH")]
+    depfile: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -35,8 +38,13 @@ impl Args {
             LockMode::Update
         };
         let locked = project.lock(mode)?;
-        for w in &locked.resolution.warnings {
-            ui::warning(w);
+        ui::warnings(&locked.resolution.warnings);
+        if let Some(depfile) = &self.depfile {
+            astc_compiler::build::write_depfile_for(
+                depfile,
+                &[project.lock_path()],
+                &project.inputs(&locked.resolution),
+            )?;
         }
         let n = locked.lock.components.len();
         let what = format!(

@@ -8,24 +8,28 @@ use astc_resolver::ProjectOptions;
 mod call;
 mod check;
 mod compose;
+mod graph;
 mod inspect;
 mod lock;
 mod publish;
 mod run;
 mod sandbox;
 mod tree;
+mod verify;
 
 /// The subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Publish(publish::Args),
     Lock(lock::Args),
+    Tree(tree::Args),
     Check(check::Args),
     Compose(compose::Args),
+    Verify(verify::Args),
+    Graph(graph::Args),
+    Inspect(inspect::Args),
     Run(run::Args),
     Call(call::Args),
-    Tree(tree::Args),
-    Inspect(inspect::Args),
 }
 
 impl Command {
@@ -35,6 +39,8 @@ impl Command {
             Command::Lock(a) => a.run(),
             Command::Check(a) => a.run(),
             Command::Compose(a) => a.run(),
+            Command::Verify(a) => a.run(),
+            Command::Graph(a) => a.run(),
             Command::Run(a) => a.run(),
             Command::Call(a) => a.run(),
             Command::Tree(a) => a.run(),

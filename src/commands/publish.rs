@@ -6,7 +6,7 @@ use astc_compiler::compat::check_compatible;
 use astc_compiler::{WasmInspector, inspect, inspect_file};
 use astc_resolver::manifest::DEFAULT_REGISTRY;
 use astc_resolver::version::parse_version;
-use astc_resolver::{BoxError, Manifest, PackageName, Published, Registry, Version};
+use astc_resolver::{BoxError, Manifest, PackageName, Published, Registry, Version, Warning};
 
 use crate::ui;
 
@@ -47,9 +47,11 @@ impl Args {
             None => PathBuf::from(DEFAULT_REGISTRY),
         };
         let (bytes, new) = inspect_file(&self.file)?;
-        for warning in interface_version_warnings(&self.name, &self.version, &new.summary) {
-            ui::warning(warning);
-        }
+        ui::warnings(&interface_version_warnings(
+            &self.name,
+            &self.version,
+            &new.summary,
+        ));
         let registry = Registry::open(&registry_dir, &WasmInspector);
         let version = self.version.clone();
         let outcome = registry.publish(
@@ -100,17 +102,22 @@ fn interface_version_warnings(
     name: &PackageName,
     version: &Version,
     summary: &astc_resolver::ComponentSummary,
-) -> Vec<String> {
+) -> Vec<Warning> {
     summary
         .exports
         .iter()
         .filter(|e| e.package() == name)
         .filter(|e| e.version().is_some_and(|v| v != version))
         .map(|e| {
-            format!(
-                "`{e}` is exported by {name} v{version}: the interface version differs from the component version, so importers of `{}@{version}` will not find it",
-                e.unversioned()
+            Warning::new(
+                "astc::warn::interface_version",
+                format!(
+                    "`{e}` is exported by {name} v{version}: the interface version differs from the component version, so importers of `{}@{version}` will not find it",
+                    e.unversioned()
+                ),
             )
+            .component(format!("{name}@{version}"))
+            .interface(e)
         })
         .collect()
 }

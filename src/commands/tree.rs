@@ -26,9 +26,7 @@ impl Args {
             &WasmInspector,
         )?;
         let locked = project.lock(LockMode::ReadOnly)?;
-        for w in &locked.resolution.warnings {
-            ui::warning(w);
-        }
+        ui::warnings(&locked.resolution.warnings);
         print!("{}", astc_resolver::tree::render(&locked.resolution));
         Ok(ExitCode::SUCCESS)
     }

@@ -67,13 +67,17 @@ fn main() {
         .filter(|p| p.join("case.toml").exists())
         .collect();
     dirs.sort();
-    let trials = dirs
+    let mut trials: Vec<Trial> = dirs
         .into_iter()
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
             Trial::test(name, move || run_case(&dir))
         })
         .collect();
+    trials.push(Trial::test(
+        "example-readme-matches-transcript",
+        readme_matches,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -254,6 +258,33 @@ fn check_json_diagnostics(stderr: &[u8]) -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// The burger-shop README shows output "copied from a run": every output line of the
+/// example's case transcript must appear in it verbatim, so the README cannot drift.
+fn readme_matches() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("examples/burger-shop/README.md"))?;
+    let transcript = fs::read_to_string(root.join("tests/cases/example-burger-shop/expected.txt"))?;
+    let mut missing = Vec::new();
+    for line in transcript.lines() {
+        let output = !(line.starts_with("$ ")
+            || line.starts_with("status: ")
+            || line.starts_with("--- ")
+            || line.is_empty());
+        if output && !readme.contains(line) {
+            missing.push(line);
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "examples/burger-shop/README.md lacks these lines of the example's output:\n{}",
+            missing.join("\n")
+        )
+        .into())
+    }
 }
 
 /// Publishes `publish/<ns>/<name>/<version>.wasm` into `registry/`, in version order.

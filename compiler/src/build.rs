@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use astc_resolver::fs::write_atomic;
+use std::io::Write as _;
+
+use astc_resolver::fs::write_atomic_with;
 use astc_resolver::{
     Digest, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions, Resolution,
 };
@@ -256,16 +258,21 @@ pub fn compose_project(
 ) -> Result<Built, BuildError> {
     let checked = check_project(project, locked)?;
     let composed = compose(&checked.resolution)?;
-    let digest = Digest::of(&composed.bytes);
-    let output = match output {
+    let (digest, output) = match output {
         Output::File(path) => {
-            write_atomic(path, &composed.bytes).map_err(|source| BuildError::Write {
+            let mut digest = None;
+            write_atomic_with(path, |file| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+                digest = Some(composed.write_to(&mut w)?);
+                w.flush()
+            })
+            .map_err(|source| BuildError::Write {
                 path: path.to_path_buf(),
                 source,
             })?;
-            Some(path.to_path_buf())
+            (digest.expect("written"), Some(path.to_path_buf()))
         }
-        Output::Memory => None,
+        Output::Memory => (composed.digest(), None),
     };
     let lock_written = if locked {
         false

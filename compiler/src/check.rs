@@ -114,10 +114,13 @@ impl Decoded {
     pub fn new(resolution: &Resolution) -> Result<Self, CheckError> {
         let mut components = BTreeMap::new();
         for c in &resolution.components {
-            let inspected = inspect(&c.bytes).map_err(|source| CheckError::Invalid {
-                id: c.id.clone(),
-                source,
-            })?;
+            let inspected = crate::cache::Cache::global()
+                .get(&c.bytes, c.digest)
+                .and_then(|e| e.inspected())
+                .map_err(|source| CheckError::Invalid {
+                    id: c.id.clone(),
+                    source,
+                })?;
             components.insert(c.id.clone(), Arc::new(inspected));
         }
         Ok(Decoded { components })

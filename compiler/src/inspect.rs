@@ -93,8 +93,17 @@ pub enum InspectError {
     BadProvenance(String),
 }
 
-/// Validates and decodes `bytes` as a component.
+/// Validates and decodes `bytes` as a component, once per digest: later calls with the same
+/// bytes use what [`crate::cache`] remembered.
 pub fn inspect(bytes: &[u8]) -> Result<Inspected, InspectError> {
+    check_header(bytes)?;
+    crate::cache::Cache::global()
+        .get(bytes, Digest::of(bytes))?
+        .inspected()
+}
+
+/// Validates and decodes `bytes`, without the cache.
+pub fn inspect_uncached(bytes: &[u8]) -> Result<Inspected, InspectError> {
     check_header(bytes)?;
     let decoded = wit_parser::decoding::decode(bytes).map_err(|e| InspectError::Invalid {
         message: format!("{e:#}"),
@@ -183,7 +192,9 @@ pub struct WasmInspector;
 
 impl Inspector for WasmInspector {
     fn summarize(&self, _path: &Path, bytes: &[u8]) -> Result<ComponentSummary, BoxError> {
-        Ok(inspect(bytes)?.summary)
+        check_header(bytes)?;
+        let entry = crate::cache::Cache::global().get(bytes, Digest::of(bytes))?;
+        Ok(entry.summary.clone())
     }
 }
 

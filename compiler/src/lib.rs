@@ -20,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod compat;
 pub mod compose;

@@ -1,15 +1,15 @@
 //! Composition through the library: the output embeds each component verbatim and records
 //! it in the provenance, so a runner can find every part again.
 
-use astc_compiler::compose::{Part, compose_parts};
+use astc_compiler::compose::{Bytes, Part, compose_parts};
 use astc_compiler::provenance::{self, embedded_components};
 use astc_resolver::{ComponentId, Digest, InterfaceName, LockedImport};
 
-fn part<'a>(id: &str, bytes: &'a [u8], root: bool, imports: Vec<LockedImport>) -> Part<'a> {
+fn part(id: &str, bytes: &[u8], root: bool, imports: Vec<LockedImport>) -> Part {
     let inspected = astc_compiler::inspect(bytes).unwrap();
     Part {
         id: ComponentId::parse(id).unwrap(),
-        bytes,
+        bytes: Bytes::whole(bytes.into()),
         digest: Digest::of(bytes),
         root,
         member: false,
@@ -43,18 +43,20 @@ fn embedded_components_match_the_provenance() {
     ];
     let composed = compose_parts(&parts).unwrap();
     let again = compose_parts(&parts).unwrap();
-    assert_eq!(
-        composed.bytes, again.bytes,
-        "composition must be deterministic"
-    );
+    let bytes = composed.to_vec();
+    assert_eq!(bytes, again.to_vec(), "composition must be deterministic");
+    assert_eq!(Digest::of(&bytes), composed.digest());
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&bytes)
+        .expect("the composition with the real components swapped in is valid");
 
-    let embedded = embedded_components(&composed.bytes).unwrap();
-    let recorded = provenance::read(&composed.bytes).unwrap().unwrap();
+    let embedded = embedded_components(&bytes).unwrap();
+    let recorded = provenance::read(&bytes).unwrap().unwrap();
     assert_eq!(recorded, composed.provenance);
     assert_eq!(recorded.components.len(), 2);
     for entry in &recorded.components {
         let range = &embedded[&entry.digest];
-        assert_eq!(Digest::of(&composed.bytes[range.clone()]), entry.digest);
+        assert_eq!(Digest::of(&bytes[range.clone()]), entry.digest);
     }
     assert_eq!(
         recorded.components[0].imports[0].provider.to_string(),

@@ -19,6 +19,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Like [`write_atomic`], with the content written by `write` into the temporary file, so a
+/// large output is streamed rather than assembled in memory first.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut tmp = temp_in(path)?;
+    write(tmp.as_file_mut())?;
+    finish(&tmp)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_parent(path);
+    Ok(())
+}
+
 /// Like [`write_atomic`], but fails with [`io::ErrorKind::AlreadyExists`] instead of replacing
 /// an existing file: how published versions stay immutable even between two racing
 /// publishers.
@@ -30,6 +44,26 @@ pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_in(path)?;
+    tmp.write_all(bytes)?;
+    finish(&tmp)?;
+    Ok(tmp)
+}
+
+/// Flushes the temporary file to disk and gives it the permissions of a normal file.
+fn finish(tmp: &tempfile::NamedTempFile) -> io::Result<()> {
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
+}
+
+/// A temporary file beside `path`, named after it.
+fn temp_in(path: &Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -42,7 +76,7 @@ fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
         ));
     }
     // tempfile's errors name the random temporary path; name the directory instead.
-    let mut tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
@@ -51,16 +85,7 @@ fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
                 e.kind(),
                 format!("cannot create a file in `{}`: {}", dir.display(), e.kind()),
             )
-        })?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    Ok(tmp)
+        })
 }
 
 fn parent_dir(path: &Path) -> &Path {

@@ -46,7 +46,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use astc_compiler::compose::{Part, compose_parts};
+use astc_compiler::compose::{Bytes, Part, compose_parts};
 use astc_compiler::provenance::{self, Provenance};
 use astc_resolver::{ComponentId, Digest, InterfaceName, LockedImport, PackageName};
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
@@ -737,7 +737,7 @@ impl Shared {
                 .ok_or_else(|| format!("the bytes of `{id}` are not in the composition"))?;
             parts.push(Part {
                 id: id.clone(),
-                bytes: &self.program.bytes[range.clone()],
+                bytes: Bytes::slice(self.program.bytes.clone(), range.clone()),
                 digest: entry.digest,
                 root: id == target,
                 member: false,
@@ -759,18 +759,18 @@ impl Shared {
             cache::load(
                 &self.runner.engine,
                 self.runner.cache_dir.as_deref(),
-                p.bytes,
+                p.bytes.as_slice(),
                 &p.digest,
             )
             .map_err(|e| format!("{e:#}"))?
         } else {
             let composed = compose_parts(&parts).map_err(|e| e.to_string())?;
-            let digest = Digest::of(&composed.bytes);
+            let bytes = composed.to_vec();
             cache::load(
                 &self.runner.engine,
                 self.runner.cache_dir.as_deref(),
-                &composed.bytes,
-                &digest,
+                &bytes,
+                &Digest::of(&bytes),
             )
             .map_err(|e| format!("{e:#}"))?
         };

@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -78,7 +78,7 @@ impl Args {
         ui::warnings(&built.checked.resolution.warnings);
         if to_stdout {
             let mut out = std::io::stdout().lock();
-            out.write_all(&built.composed.bytes).into_diagnostic()?;
+            built.composed.write_to(&mut out).into_diagnostic()?;
             out.flush().into_diagnostic()?;
         }
         if let Some(depfile) = &self.depfile {
@@ -98,7 +98,7 @@ impl Args {
                 } else {
                     path.display().to_string()
                 },
-                built.composed.bytes.len(),
+                built.composed.len(),
                 built.digest
             ),
         );

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Benchmarks astc side by side with what users would otherwise run, on the same inputs, in
+# one run: `wac plug` for composition, `wasmtime run` for the runner, `cp` of the output as
+# the physical floor. Medians of interleaved hyperfine runs; peak RSS from GNU time.
+#
+#   bench/run.sh            # everything (builds tools and inputs the first time)
+#   RUNS=20 bench/run.sh    # more runs per command
+#
+# Needs the Rust toolchain; python3 and npm for the large (Python) input, which
+# examples/polyglot/build.sh builds. Tools are installed into bench/.tools, inputs built
+# into bench/work, results written to bench/results (JSON per group and summary.md).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+work="$here/work"
+results="$here/results"
+tools="$here/.tools"
+runs="${RUNS:-10}"
+warmup="${WARMUP:-3}"
+export PATH="$tools/bin:$PATH"
+mkdir -p "$work" "$results"
+
+echo "== tools"
+command -v hyperfine >/dev/null || cargo install --quiet --locked --root "$tools" hyperfine
+command -v wac >/dev/null || cargo install --quiet --locked --root "$tools" wac-cli --version 0.12.0 \
+    --no-default-features --features wit,wat
+command -v wasmtime >/dev/null || cargo install --quiet --locked --root "$tools" wasmtime-cli --version 48.0.8
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin astc --bin astc-fixtures
+astc="$root/target/release/astc"
+fixtures="$root/target/release/astc-fixtures"
+"$root/scripts/setup.sh"
+hyperfine --version; wac --version; wasmtime --version; "$astc" --version
+
+bench() { # bench NAME hyperfine-args...  (BENCH_RUNS overrides the run count)
+    local name="$1"; shift
+    echo "== $name"
+    hyperfine --style basic --runs "${BENCH_RUNS:-$runs}" --warmup "${BENCH_WARMUP:-$warmup}" \
+        --export-json "$results/$name.json" "$@"
+}
+
+rss() { # rss NAME command...: peak resident set size in KiB
+    local name="$1"; shift
+    local kib
+    kib=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    echo "$name $kib" >> "$results/rss.txt"
+}
+: > "$results/rss.txt"
+
+echo "== inputs"
+# Small: the burger-shop example.
+small="$work/small"
+rm -rf "$small"; mkdir -p "$small"
+"$root/scripts/build-guests.sh" "$root/examples/burger-shop" "$small/build"
+cp "$root/examples/burger-shop/astc.toml" "$small/"
+(cd "$small" && "$astc" publish build/burger_shop.wasm --name example:burger-shop --version 0.1.0 2>/dev/null)
+
+# Large: the 18 MiB Python provider (componentize-py) and a Rust app importing it.
+large="$work/large"
+rm -rf "$large"; mkdir -p "$large"
+[ -f "$root/examples/polyglot/build/text-1.1.0.wasm" ] || "$root/examples/polyglot/build.sh" >/dev/null
+"$root/scripts/build-guests.sh" "$here/guests" "$large/build"
+cp "$root/examples/polyglot/build/text-1.1.0.wasm" "$large/build/text.wasm"
+printf '[package]\nname = "bench:text-app"\nversion = "0.1.0"\ncomponent = "build/text-app.wasm"\n' > "$large/astc.toml"
+mv "$large/build/text_app.wasm" "$large/build/text-app.wasm"
+(cd "$large" && "$astc" publish build/text.wasm --name poly:text --version 1.1.0 2>/dev/null)
+
+# Wide: a root importing N generated providers.
+wide() { # wide N
+    local dir="$work/wide-$1"
+    rm -rf "$dir"
+    "$fixtures" wide "$dir" "$1"
+    (cd "$dir" && for p in providers/*.wasm; do
+        n=$(basename "$p" .wasm)
+        "$astc" publish "$p" --name "bench:$n" --version 1.0.0 2>/dev/null
+    done)
+}
+for n in 10 25 50 100 200; do wide "$n"; done
+
+# Resolver: 20 levels x 10 components x 50 versions = 10,000 versions in deep diamonds.
+reg="$work/registry-10k"
+rm -rf "$reg"
+"$fixtures" registry "$reg" 20 10 50
+
+# Warm astc's component cache and the outputs every peer command reads.
+for d in "$small" "$large" "$work"/wide-*; do (cd "$d" && "$astc" compose --force 2>/dev/null); done
+
+echo "== composition"
+cd "$small"
+bench compose-small \
+    -n astc "$astc compose --force -o astc.wasm" \
+    -n "wac plug" "wac plug build/consumer.wasm --plug build/burger_shop.wasm -o wac.wasm" \
+    -n cp "cp consumer.composed.wasm copy.wasm"
+cd "$large"
+bench compose-large \
+    -n astc "$astc compose --force -o astc.wasm" \
+    -n "wac plug" "wac plug build/text-app.wasm --plug build/text.wasm -o wac.wasm" \
+    -n cp "cp text-app.composed.wasm copy.wasm" \
+    -n sha256sum "sha256sum text-app.composed.wasm"
+bench compose-large-first-sight \
+    --prepare "rm -rf $work/cold-cache" \
+    -n "astc (new component)" "ASTC_CACHE_DIR=$work/cold-cache $astc compose --force -o astc.wasm"
+bench compose-noop \
+    -n "astc (nothing changed)" "$astc compose"
+rss "astc compose large" "$astc" compose --force -o astc.wasm
+rss "wac plug large" wac plug build/text-app.wasm --plug build/text.wasm -o wac.wasm
+ls -l text-app.composed.wasm | awk '{print "output-bytes-large", $5}' >> "$results/rss.txt"
+
+cd "$work/wide-50"
+plugs=""
+for p in providers/*.wasm; do plugs="$plugs --plug $p"; done
+bench compose-wide-50 \
+    -n astc "$astc compose --force -o astc.wasm" \
+    -n "wac plug" "wac plug root.wasm $plugs -o wac.wasm"
+for n in 10 25 50 100 200; do
+    (cd "$work/wide-$n" && bench "scaling-$n" -n "astc $n components" "$astc compose --force -o astc.wasm")
+done
+
+echo "== resolution"
+cd "$reg"
+bench resolve-10k --prepare "rm -f astc.lock" -n "astc lock (10,000 versions)" "$astc lock"
+
+echo "== runner"
+probe="$root/fixtures/guests/target/wasm32-wasip2/release/probe.wasm"
+[ -f "$probe" ] || "$root/scripts/build-guests.sh" "$root/fixtures/guests" "$work/guests"
+cp "$probe" "$work/probe.wasm" 2>/dev/null || cp "$work/guests/probe.wasm" "$work/probe.wasm"
+cd "$work"
+cp "$large/text-app.composed.wasm" "$work/large.wasm"
+wasmtime compile large.wasm -o large.cwasm
+"$astc" run probe.wasm -- args >/dev/null; "$astc" run large.wasm >/dev/null
+wasmtime run -C cache=y probe.wasm args >/dev/null; wasmtime run -C cache=y large.wasm >/dev/null
+bench run-small-warm \
+    -n "astc run" "$astc run probe.wasm -- args" \
+    -n "wasmtime run" "wasmtime run -C cache=y probe.wasm args"
+bench run-large-warm \
+    -n "astc run" "$astc run large.wasm" \
+    -n "wasmtime run" "wasmtime run -C cache=y large.wasm" \
+    -n "wasmtime run (precompiled)" "wasmtime run --allow-precompiled large.cwasm"
+bench run-small-cold \
+    -n "astc run" "$astc run --no-cache probe.wasm -- args" \
+    -n "wasmtime run" "wasmtime run -C cache=n probe.wasm args"
+BENCH_RUNS=5 BENCH_WARMUP=1 bench run-large-cold \
+    -n "astc run" "$astc run --no-cache large.wasm" \
+    -n "wasmtime run" "wasmtime run -C cache=n large.wasm"
+
+echo "== summary"
+python3 "$here/summary.py" "$results" | tee "$results/summary.md"

@@ -60,7 +60,7 @@ pub fn exit_code(report: &miette::Report) -> u8 {
 pub fn exit_code_for(code: &str) -> u8 {
     let parts: Vec<&str> = code.split("::").collect();
     match parts.as_slice() {
-        [_, _, "io"] | ["astc", "project", "read"] => EXIT_IO,
+        [_, _, "io"] | ["astc", "project" | "manifest", "read"] => EXIT_IO,
         ["astc", "usage", _] => EXIT_USAGE,
         ["astc", "manifest", _] | ["astc", "inspect", _] => EXIT_INPUT,
         ["astc", "lock", _] => EXIT_INPUT,

@@ -90,7 +90,8 @@ fn fill(e: &(dyn std::error::Error + 'static), base: &Record, out: &mut Vec<Reco
             BuildError::Compose(c) => fill(c, base, out),
             BuildError::Write { path: p, .. }
             | BuildError::Differs { path: p, .. }
-            | BuildError::ReadOutput { path: p, .. } => top.file = path(p),
+            | BuildError::ReadOutput { path: p, .. }
+            | BuildError::OutputIsInput { path: p, .. } => top.file = path(p),
         }
     } else if let Some(e) = e.downcast_ref::<ProjectError>() {
         match e {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write as _;
 
-use astc_resolver::fs::write_atomic_with;
+use astc_resolver::fs::{depfile_text, stage_bytes, stage_with};
 use astc_resolver::{
     Digest, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions, Resolution,
 };
@@ -63,6 +63,18 @@ pub enum BuildError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// An output would overwrite one of the files the build reads.
+    #[error("`{}` is an input of this build; refusing to overwrite it", path.display())]
+    #[diagnostic(
+        code(astc::usage::output_is_input),
+        help("choose another path, e.g. `-o {}`", suggestion.display())
+    )]
+    OutputIsInput {
+        /// The output path given.
+        path: PathBuf,
+        /// A path that would be fine.
+        suggestion: PathBuf,
     },
     /// Writing an output failed.
     #[error("failed to write `{}`", path.display())]
@@ -197,18 +209,7 @@ pub fn record_fresh(project: &Project, built: &Built, key: &str) {
     );
 }
 
-/// Writes a Make-style depfile naming the output and lock as targets and every input.
-pub fn write_depfile(project: &Project, built: &Built, depfile: &Path) -> Result<(), BuildError> {
-    let mut targets: Vec<PathBuf> = built.output.iter().cloned().collect();
-    targets.push(project.lock_path());
-    write_depfile_for(
-        depfile,
-        &targets,
-        &project.inputs(&built.checked.resolution),
-    )
-}
-
-/// Writes a depfile with `targets` depending on `inputs`.
+/// Writes a Make-style depfile with `targets` depending on `inputs`.
 pub fn write_depfile_for(
     depfile: &Path,
     targets: &[PathBuf],
@@ -218,6 +219,84 @@ pub fn write_depfile_for(
         path: depfile.to_path_buf(),
         source,
     })
+}
+
+/// Refuses outputs that would overwrite a file the build reads or writes (the manifest, the
+/// lock, a component, a registry record), compared as
+/// canonical paths so `./app.wasm` and `app.wasm` are one file.
+pub fn check_outputs(
+    project: &Project,
+    resolution: &Resolution,
+    outputs: &[&Path],
+) -> Result<(), BuildError> {
+    // The lock is written too, whether or not it exists yet.
+    let inputs: Vec<PathBuf> = project
+        .inputs(resolution)
+        .iter()
+        .chain([&project.manifest.path, &project.lock_path()])
+        .filter_map(|p| canonical_target(p))
+        .collect();
+    for output in outputs {
+        let Some(canonical) = canonical_target(output) else {
+            continue;
+        };
+        if inputs.contains(&canonical) {
+            let name = output.file_stem().unwrap_or_default().to_string_lossy();
+            return Err(BuildError::OutputIsInput {
+                path: output.to_path_buf(),
+                suggestion: output.with_file_name(format!("{name}.composed.wasm")),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, before any work, an output path that cannot be written: a directory, or a path
+/// whose directory does not exist. For outputs written after other files (`lock
+/// --depfile`), so a bad path fails before anything changes.
+pub fn check_writable(path: &Path, inputs: &[&Path]) -> Result<(), BuildError> {
+    let error = |message: &str| BuildError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(message.to_string()),
+    };
+    if path.is_dir() {
+        return Err(error("it is a directory"));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(error(&format!(
+            "directory `{}` does not exist",
+            parent.display()
+        )));
+    }
+    let target = canonical_target(path);
+    if inputs
+        .iter()
+        .any(|i| std::fs::canonicalize(i).ok() == target)
+    {
+        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+        return Err(BuildError::OutputIsInput {
+            path: path.to_path_buf(),
+            suggestion: path.with_file_name(format!("{name}.d")),
+        });
+    }
+    Ok(())
+}
+
+/// The canonical path `path` would be written to, following a symbolic link at the end
+/// too; `None` when its directory does not exist (writing reports that).
+fn canonical_target(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
 }
 
 /// What [`verify`] found.
@@ -231,7 +310,7 @@ pub struct Verified {
 /// Re-composes from `astc.lock` in memory and checks that `output` is byte-identical. The
 /// result depends only on the lock's inputs, never on time, path or machine.
 pub fn verify(project: &Project, output: &Path) -> Result<Verified, BuildError> {
-    let built = compose_project(project, true, Output::Memory)?;
+    let built = compose_project(project, true, Output::Memory, None)?;
     let existing = std::fs::read(output).map_err(|source| BuildError::ReadOutput {
         path: output.to_path_buf(),
         source,
@@ -255,33 +334,62 @@ pub fn compose_project(
     project: &Project,
     locked: bool,
     output: Output<'_>,
+    depfile: Option<&Path>,
 ) -> Result<Built, BuildError> {
     let checked = check_project(project, locked)?;
+    let lock_path = project.lock_path();
+    let written: Vec<&Path> = match output {
+        Output::File(path) => vec![path],
+        Output::Memory => vec![],
+    };
+    let outputs: Vec<&Path> = written.iter().copied().chain(depfile).collect();
+    check_outputs(project, &checked.resolution, &outputs)?;
     let composed = compose(&checked.resolution)?;
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Write { path, source }
+    };
+    // Stage every file first and rename them into place only when all are written, so a
+    // failure on any (a read-only directory, a full disk) changes none.
+    let mut staged = Vec::new();
     let (digest, output) = match output {
         Output::File(path) => {
             let mut digest = None;
-            write_atomic_with(path, |file| {
-                let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-                digest = Some(composed.write_to(&mut w)?);
-                w.flush()
-            })
-            .map_err(|source| BuildError::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            staged.push(
+                stage_with(path, |file| {
+                    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+                    digest = Some(composed.write_to(&mut w)?);
+                    w.flush()
+                })
+                .map_err(write_error(path))?,
+            );
             (digest.expect("written"), Some(path.to_path_buf()))
         }
         Output::Memory => (composed.digest(), None),
     };
     let lock_written = if locked {
         false
+    } else if let Some(lock) = checked.lock.stage(&lock_path).map_err(ProjectError::from)? {
+        staged.push(lock);
+        true
     } else {
-        checked
-            .lock
-            .write(&project.lock_path())
-            .map_err(ProjectError::from)?
+        false
     };
+    if let Some(depfile) = depfile {
+        let mut targets: Vec<PathBuf> = output.iter().cloned().collect();
+        targets.push(lock_path.clone());
+        // The lock is read by the next run; list it even when this run writes it first.
+        let mut inputs = project.inputs(&checked.resolution);
+        if !inputs.contains(&lock_path) && (lock_written || lock_path.exists()) {
+            inputs.insert(1, lock_path.clone());
+        }
+        let text = depfile_text(&targets, &inputs);
+        staged.push(stage_bytes(depfile, text.as_bytes()).map_err(write_error(depfile))?);
+    }
+    for file in staged {
+        let path = file.path().to_path_buf();
+        file.commit().map_err(write_error(&path))?;
+    }
     Ok(Built {
         checked,
         composed,

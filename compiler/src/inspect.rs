@@ -1,8 +1,8 @@
 //! Reading a component: validation, its WIT world, and the summary the resolver works from.
 //!
-//! One pass of `wit_parser::decoding::decode` both validates the binary (with every
-//! WebAssembly feature enabled, so whatever a real toolchain emits is accepted) and recovers
-//! the component's WIT world. Everything astc knows about a component's interfaces comes from
+//! A full validation (with every WebAssembly feature enabled, so whatever a real toolchain
+//! emits is accepted), then `wit_parser::decoding::decode` recovers the component's WIT
+//! world. Everything astc knows about a component's interfaces comes from
 //! that world.
 
 use std::path::Path;
@@ -105,6 +105,13 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, InspectError> {
 /// Validates and decodes `bytes`, without the cache.
 pub fn inspect_uncached(bytes: &[u8]) -> Result<Inspected, InspectError> {
     check_header(bytes)?;
+    // Decoding checks the component's types but not its code: function bodies are only
+    // checked by a full validation. It runs once per digest (the cache remembers it).
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(bytes)
+        .map_err(|e| InspectError::Invalid {
+            message: e.to_string(),
+        })?;
     let decoded = wit_parser::decoding::decode(bytes).map_err(|e| InspectError::Invalid {
         message: format!("{e:#}"),
     })?;

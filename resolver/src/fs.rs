@@ -43,6 +43,51 @@ pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// A file written in full to a temporary file beside its destination, not yet in place.
+/// Staging every output of a command first, then committing them together, means a failure
+/// on any of them (a read-only directory, a full disk) leaves every destination untouched.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Where the file goes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        self.tmp.persist(&self.path).map_err(|e| e.error)?;
+        sync_parent(&self.path);
+        Ok(())
+    }
+}
+
+/// Writes `bytes` into a temporary file beside `path`, to be [committed](Staged::commit).
+pub fn stage_bytes(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+    Ok(Staged {
+        tmp: stage(path, bytes)?,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Like [`stage_bytes`], with the content streamed by `write`.
+pub fn stage_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<Staged> {
+    let mut tmp = temp_in(path)?;
+    write(tmp.as_file_mut())?;
+    finish(&tmp)?;
+    Ok(Staged {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
 fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let mut tmp = temp_in(path)?;
     tmp.write_all(bytes)?;
@@ -105,6 +150,11 @@ fn sync_parent(path: &Path) {
 /// Writes a Make-style depfile: `targets: deps`, with spaces, `#` and `$` escaped, so
 /// Make, Ninja and Bazel rebuild exactly when an input changes.
 pub fn write_depfile(path: &Path, targets: &[PathBuf], deps: &[PathBuf]) -> io::Result<()> {
+    write_atomic(path, depfile_text(targets, deps).as_bytes())
+}
+
+/// The text of a Make-style depfile (see [`write_depfile`]).
+pub fn depfile_text(targets: &[PathBuf], deps: &[PathBuf]) -> String {
     fn escape(p: &Path) -> String {
         let s = p.to_string_lossy().replace('\\', "/");
         let mut out = String::with_capacity(s.len());
@@ -129,7 +179,7 @@ pub fn write_depfile(path: &Path, targets: &[PathBuf], deps: &[PathBuf]) -> io::
         text.push_str(&escape(d));
     }
     text.push('\n');
-    write_atomic(path, text.as_bytes())
+    text
 }
 
 /// An exclusive advisory lock on a file, released on drop. Concurrent publishers to one

@@ -166,8 +166,8 @@ pub enum LockError {
 impl Lockfile {
     /// Reads the lock at `path`; `Ok(None)` when there is none.
     pub fn load(path: &Path) -> Result<Option<Lockfile>, LockError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(LockError::Io {
@@ -176,6 +176,13 @@ impl Lockfile {
                 });
             }
         };
+        let text = String::from_utf8(bytes).map_err(|e| LockError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {}); a lock file is TOML",
+                e.utf8_error().valid_up_to()
+            ),
+        })?;
         Self::parse(path, &text).map(Some)
     }
 
@@ -191,7 +198,7 @@ impl Lockfile {
         struct Head {
             version: Option<toml::Value>,
         }
-        let head: Head = toml::from_str(text).map_err(|e| invalid(one_line(&e)))?;
+        let head: Head = toml::from_str(text).map_err(|e| invalid(one_line(text, &e)))?;
         match head.version {
             Some(toml::Value::Integer(v)) if v == i64::from(FORMAT_VERSION) => {}
             Some(toml::Value::Integer(v)) if v > i64::from(FORMAT_VERSION) => {
@@ -203,7 +210,7 @@ impl Lockfile {
             Some(v) => return Err(invalid(format!("unsupported format version `{v}`"))),
             None => return Err(invalid("missing format `version`".into())),
         }
-        let lock: Lockfile = toml::from_str(text).map_err(|e| invalid(one_line(&e)))?;
+        let lock: Lockfile = toml::from_str(text).map_err(|e| invalid(one_line(text, &e)))?;
         lock.validate().map_err(invalid)?;
         Ok(lock)
     }
@@ -315,6 +322,21 @@ impl Lockfile {
         Ok(true)
     }
 
+    /// Stages the lock for `path` (see [`crate::fs::Staged`]), unless the file already holds
+    /// exactly this content.
+    pub fn stage(&self, path: &Path) -> Result<Option<crate::fs::Staged>, LockError> {
+        let text = self.to_toml();
+        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+            return Ok(None);
+        }
+        crate::fs::stage_bytes(path, text.as_bytes())
+            .map(Some)
+            .map_err(|source| LockError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+
     /// What differs between `self` (old) and `new`, one line per change, for `--locked`
     /// errors.
     pub fn diff(&self, new: &Lockfile) -> Vec<String> {
@@ -322,7 +344,36 @@ impl Lockfile {
         for c in &self.components {
             match new.get(&c.id()) {
                 None => out.push(format!("remove {}", c.id())),
-                Some(n) if n != c => out.push(format!("update {}", c.id())),
+                Some(n) if n != c => {
+                    // Say what changed, so a user sees which file moved under the lock.
+                    let mut why = Vec::new();
+                    if n.digest != c.digest {
+                        let file = match &c.source {
+                            LockedSource::Path(p) => format!("`{p}`"),
+                            LockedSource::Registry(_) | LockedSource::AsteraiStore(_) => {
+                                "its file".to_string()
+                            }
+                        };
+                        why.push(format!(
+                            "{file} changed: locked {}, found {}",
+                            c.digest, n.digest
+                        ));
+                    }
+                    if n.source != c.source {
+                        why.push("its source changed".to_string());
+                    }
+                    if n.imports != c.imports {
+                        why.push("its imports are wired differently".to_string());
+                    }
+                    if n.root != c.root || n.member != c.member {
+                        why.push("its role changed".to_string());
+                    }
+                    if why.is_empty() {
+                        out.push(format!("update {}", c.id()));
+                    } else {
+                        out.push(format!("update {} ({})", c.id(), why.join("; ")));
+                    }
+                }
                 Some(_) => {}
             }
         }
@@ -340,10 +391,16 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-fn one_line(e: &toml::de::Error) -> String {
+/// A TOML error on one line, with the line and column it points at in `text`.
+fn one_line(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim_end().to_string();
     match e.span() {
-        Some(span) => format!("{msg} (at byte {})", span.start),
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("{msg} (line {line}, column {column})")
+        }
         None => msg,
     }
 }

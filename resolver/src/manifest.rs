@@ -216,9 +216,19 @@ impl Manifest {
     /// Reads and validates the manifest at `path`. A file named `env.toml`, or one with a
     /// `[metadata]` table, is read as an asterai environment.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read {
             path: path.to_path_buf(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            ManifestError::invalid(
+                path,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                Some("a manifest is a TOML text file; save it as UTF-8".into()),
+            )
         })?;
         Self::parse(path, &text)
     }
@@ -356,6 +366,13 @@ impl Parser<'_> {
                         "remove it: `{}:*` interfaces are provided by the runtime, not by components",
                         dep_name.namespace()
                     )),
+                ));
+            }
+            if dep_name == name {
+                return Err(self.at(
+                    key,
+                    format!("`{dep_name}` depends on itself"),
+                    Some("remove this entry: the root component is not a dependency".into()),
                 ));
             }
             let dep = self.dependency(&dep_name, value)?;

@@ -56,13 +56,22 @@ pub enum NameError {
     },
 }
 
+/// Shortens an absurdly long value for an error message, which must stay readable.
+fn elide(s: &str) -> String {
+    if s.chars().count() <= 64 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(40).collect();
+    format!("{head}… ({} characters)", s.chars().count())
+}
+
 /// Checks one kebab-case label of the component model: words separated by single `-`, each
 /// word starting with a letter and either all lowercase or all uppercase.
 fn check_label(name: &str, part: &'static str, label: &str) -> Result<(), NameError> {
     let bad = |why| NameError::BadLabel {
-        name: name.to_string(),
+        name: elide(name),
         part,
-        label: label.to_string(),
+        label: elide(label),
         why,
     };
     if label.is_empty() {

@@ -72,7 +72,7 @@ pub enum RegistryError {
         path: PathBuf,
     },
     /// A registry entry is a symbolic link that leads outside the registry.
-    #[error("registry entry `{}` is a symbolic link to `{}`, outside the registry", path.display(), target.display())]
+    #[error("registry entry `{}` leads through a symbolic link to `{}`, outside the registry", path.display(), target.display())]
     #[diagnostic(
         code(astc::registry::escapes),
         help("registries hold their files; replace the link with the file itself")
@@ -386,16 +386,15 @@ impl<'a> Registry<'a> {
 
     /// Reads a registry file, refusing directories and links that leave `base`.
     fn read_entry(&self, base: &Path, path: &Path) -> Result<Vec<u8>, RegistryError> {
-        let meta = fs::symlink_metadata(path).map_err(io_err(path))?;
-        if meta.file_type().is_symlink() {
-            let target = fs::canonicalize(path).map_err(io_err(path))?;
-            let base = fs::canonicalize(base).map_err(io_err(base))?;
-            if !target.starts_with(&base) {
-                return Err(RegistryError::Escapes {
-                    path: path.to_path_buf(),
-                    target,
-                });
-            }
+        // A link anywhere on the way (the file, its package or namespace directory) must
+        // not lead out of the registry: what is read is what the registry holds.
+        let target = fs::canonicalize(path).map_err(io_err(path))?;
+        let base = fs::canonicalize(base).map_err(io_err(base))?;
+        if !target.starts_with(&base) {
+            return Err(RegistryError::Escapes {
+                path: path.to_path_buf(),
+                target,
+            });
         }
         let meta = fs::metadata(path).map_err(io_err(path))?;
         if !meta.is_file() {
@@ -565,6 +564,21 @@ impl<'a> Registry<'a> {
         if fs::symlink_metadata(&path).is_ok() {
             let existing = self.read_entry(&self.root, &path)?;
             let existing = Digest::of(&existing);
+            // A file replaced behind the registry's back is reported as such, whatever is
+            // being published: its bytes were never published, so they must neither count
+            // as "unchanged" nor be quoted as what is published.
+            if let Some(rec) = self.record(name)?.versions.get(version)
+                && rec.digest != existing
+            {
+                return Err(RegistryError::Tampered {
+                    name: name.clone(),
+                    version: version.clone(),
+                    path,
+                    recorded: rec.digest,
+                    actual: existing,
+                }
+                .into());
+            }
             if existing != digest {
                 let versions = self.dir_versions(name)?;
                 let latest = versions.last().unwrap_or(version);

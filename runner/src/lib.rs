@@ -167,9 +167,11 @@ pub enum RunError {
         message: String,
     },
     /// The component does not export `wasi:cli/run`.
-    #[error("the component does not export `wasi:cli/run`, so it cannot be run")]
+    #[error("`{program}` does not export `wasi:cli/run`, so it cannot be run")]
     #[diagnostic(code(astc::run::no_run_export), help("{help}"))]
     NoRunExport {
+        /// The program, as named on the command line.
+        program: String,
         /// What it exports instead.
         help: String,
     },
@@ -230,13 +232,12 @@ pub enum RunError {
     },
     /// The guest exceeded a table or instance limit.
     #[error("the guest exceeded a resource limit: {detail}")]
-    #[diagnostic(
-        code(astc::run::resource_limit),
-        help("raise it with `--max-instances` or `--max-table-elements`")
-    )]
+    #[diagnostic(code(astc::run::resource_limit), help("{help}"))]
     ResourceLimit {
         /// wasmtime's message.
         detail: String,
+        /// Which flag raises the limit, if any.
+        help: String,
     },
     /// The invocation ran out of time.
     #[error("the guest timed out after {}", humanize(*after))]
@@ -424,7 +425,10 @@ impl Runner {
                         .join(", ")
                 )
             };
-            return Err(RunError::NoRunExport { help });
+            return Err(RunError::NoRunExport {
+                program: args.first().cloned().unwrap_or_default(),
+                help,
+            });
         }
         let shared = self.shared(program, sandbox, false);
         let args = args.to_vec();
@@ -1095,7 +1099,18 @@ fn classify(e: wasmtime::Error, sandbox: &Sandbox) -> RunError {
         || root.contains("resource limit exceeded")
         || root.contains("exceeds table limits")
     {
-        return RunError::ResourceLimit { detail: root };
+        let help = if root.contains("instance count") {
+            "raise the limit with `--max-instances`, e.g. `--max-instances 100000`".to_string()
+        } else if root.contains("memory count") || root.contains("table count") {
+            format!(
+                "a run may create at most {} linear memories and {} tables",
+                sandbox.max_memories, sandbox.max_tables
+            )
+        } else {
+            "raise the limit with `--max-table-elements`, e.g. `--max-table-elements 10000000`"
+                .to_string()
+        };
+        return RunError::ResourceLimit { detail: root, help };
     }
     RunError::Host { message: chain(&e) }
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use astc_compiler::WasmInspector;
 use astc_compiler::build::{
-    Output, compose_key, compose_project, default_output, is_fresh, record_fresh, write_depfile,
+    Output, compose_key, compose_project, default_output, is_fresh, record_fresh,
 };
 use astc_resolver::{Manifest, Project};
 use miette::IntoDiagnostic;
@@ -73,16 +73,13 @@ impl Args {
             Output::File(&path)
         };
         let built = ui::spin("Composing", || {
-            compose_project(&project, self.locked, output)
+            compose_project(&project, self.locked, output, self.depfile.as_deref())
         })?;
         ui::warnings(&built.checked.resolution.warnings);
         if to_stdout {
             let mut out = std::io::stdout().lock();
             built.composed.write_to(&mut out).into_diagnostic()?;
             out.flush().into_diagnostic()?;
-        }
-        if let Some(depfile) = &self.depfile {
-            write_depfile(&project, &built, depfile)?;
         }
         if !to_stdout {
             record_fresh(&project, &built, &key);

@@ -37,6 +37,12 @@ impl Args {
         } else {
             LockMode::Update
         };
+        if let Some(depfile) = &self.depfile {
+            astc_compiler::build::check_writable(
+                depfile,
+                &[&project.manifest.path, &project.lock_path()],
+            )?;
+        }
         let locked = project.lock(mode)?;
         ui::warnings(&locked.resolution.warnings);
         if let Some(depfile) = &self.depfile {

@@ -80,6 +80,13 @@ impl SandboxArgs {
         let mut env = Vec::new();
         for e in &self.env {
             match e.split_once('=') {
+                Some(("", _)) => {
+                    return Err(miette::miette!(
+                        code = "astc::usage::env",
+                        help = "write `--env KEY=VALUE`, or `--env KEY` to pass the host's value",
+                        "invalid `--env {e}`: the variable name is empty"
+                    ));
+                }
                 Some((k, v)) => env.push((k.to_string(), v.to_string())),
                 None => {
                     if let Ok(v) = std::env::var(e) {

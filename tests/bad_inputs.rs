@@ -22,7 +22,8 @@
 //! message = ["t.wasm", "unexpected end"]
 //! ```
 //!
-//! Setup steps: `{ write = PATH, text | hex | wat | wit = ..., }`, `{ write = PATH, random =
+//! Setup steps: `{ write = PATH, text | hex | wat | wit | from_repo = ..., }` (`from_repo`
+//! copies a file of this repository, e.g. a fuzzing regression), `{ write = PATH, random =
 //! LEN, seed = N }`, `{ write = PATH, deep_types = N }` (a component whose type is `N` nested
 //! lists), `{ truncate = PATH, len = N }`, `{ flip = PATH, at = OFFSET }`, `{ flip_digest = PATH }` (the first
 //! `sha256:` digest in the file changes by one digit), `{ edit = PATH,
@@ -71,6 +72,7 @@ struct Setup {
     hex: Option<String>,
     wat: Option<String>,
     wit: Option<String>,
+    from_repo: Option<String>,
     random: Option<usize>,
     seed: Option<u64>,
     deep_types: Option<usize>,
@@ -250,6 +252,8 @@ fn apply(dir: &Path, s: &Setup) -> Result<(), Failed> {
             wat::parse_str(wat)?
         } else if let Some(wit) = &s.wit {
             astc_fixtures::component_from_wit(path, wit)?
+        } else if let Some(file) = &s.from_repo {
+            fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))?
         } else if let Some(len) = s.random {
             random_bytes(len, s.seed.unwrap_or(1))
         } else if let Some(depth) = s.deep_types {

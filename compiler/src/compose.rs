@@ -335,13 +335,19 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
         }
     }
 
-    let encoded = graph
-        .encode(EncodeOptions {
+    // wac-graph 0.12 panics on some valid components, e.g. an assertion when a world-level
+    // resource's methods take `borrow<r>`: report it as an encoding error, never crash.
+    let encoded = crate::inspect::catch_quietly(|| {
+        graph.encode(EncodeOptions {
             define_components: true,
             validate: true,
             processor: None,
         })
-        .map_err(|e| ComposeError::Encode { message: chain(&e) })?;
+    })
+    .map_err(|panic| ComposeError::Encode {
+        message: format!("wac-graph failed on these components ({panic})"),
+    })?
+    .map_err(|e| ComposeError::Encode { message: chain(&e) })?;
     let mut chunks =
         swap_stubs(&encoded, parts).map_err(|message| ComposeError::Encode { message })?;
 

@@ -112,9 +112,15 @@ pub fn inspect_uncached(bytes: &[u8]) -> Result<Inspected, InspectError> {
         .map_err(|e| InspectError::Invalid {
             message: e.to_string(),
         })?;
-    let decoded = wit_parser::decoding::decode(bytes).map_err(|e| InspectError::Invalid {
-        message: format!("{e:#}"),
-    })?;
+    // wit-parser 0.263 panics (`unreachable!`) on some valid components it cannot express
+    // in WIT, such as a type export aliasing a function type: report those, never crash.
+    let decoded = catch_quietly(|| wit_parser::decoding::decode(bytes))
+        .map_err(|panic| InspectError::Invalid {
+            message: format!("cannot recover its WIT: the decoder failed ({panic})"),
+        })?
+        .map_err(|e| InspectError::Invalid {
+            message: format!("{e:#}"),
+        })?;
     let (resolve, world) = match decoded {
         DecodedWasm::Component(resolve, world) => (resolve, world),
         DecodedWasm::WitPackage(..) => return Err(InspectError::WitPackage),
@@ -128,6 +134,37 @@ pub fn inspect_uncached(bytes: &[u8]) -> Result<Inspected, InspectError> {
         world,
         summary,
         provenance,
+    })
+}
+
+/// Runs `f`, turning a panic into its message, without the panic being printed: for calls
+/// into dependencies that panic on some inputs (wit-parser, wac-graph), which astc reports
+/// as errors about the component rather than as crashes.
+pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    use std::cell::Cell;
+    use std::sync::Once;
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("panic")
+            .to_string()
     })
 }
 

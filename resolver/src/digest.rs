@@ -36,19 +36,14 @@ impl Digest {
     pub fn parse(s: &str) -> Result<Self, DigestError> {
         let err = || DigestError(s.to_string());
         let hex = s.strip_prefix("sha256:").ok_or_else(err)?;
-        if hex.len() != 64 {
+        // Check every byte before slicing pairs: a multi-byte character would split.
+        let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if hex.len() != 64 || !hex.bytes().all(lower_hex) {
             return Err(err());
         }
         let mut out = [0u8; 32];
         for (i, byte) in out.iter_mut().enumerate() {
-            let pair = &hex[i * 2..i * 2 + 2];
-            if !pair
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            {
-                return Err(err());
-            }
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| err())?;
+            *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).map_err(|_| err())?;
         }
         Ok(Digest(out))
     }

@@ -25,7 +25,8 @@ command -v hyperfine >/dev/null || cargo install --quiet --locked --root "$tools
 command -v wac >/dev/null || cargo install --quiet --locked --root "$tools" wac-cli --version 0.12.0 \
     --no-default-features --features wit,wat
 command -v wasmtime >/dev/null || cargo install --quiet --locked --root "$tools" wasmtime-cli --version 48.0.8
-cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin astc --bin astc-fixtures
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin astc
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p astc-fixtures --bin astc-fixtures
 astc="$root/target/release/astc"
 fixtures="$root/target/release/astc-fixtures"
 "$root/scripts/setup.sh"
@@ -61,7 +62,7 @@ rm -rf "$large"; mkdir -p "$large"
 "$root/scripts/build-guests.sh" "$here/guests" "$large/build"
 cp "$root/examples/polyglot/build/text-1.1.0.wasm" "$large/build/text.wasm"
 printf '[package]\nname = "bench:text-app"\nversion = "0.1.0"\ncomponent = "build/text-app.wasm"\n' > "$large/astc.toml"
-mv "$large/build/text_app.wasm" "$large/build/text-app.wasm"
+[ -f "$large/build/text-app.wasm" ] || mv "$large/build/text_app.wasm" "$large/build/text-app.wasm"
 (cd "$large" && "$astc" publish build/text.wasm --name poly:text --version 1.1.0 2>/dev/null)
 
 # Wide: a root importing N generated providers.

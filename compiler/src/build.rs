@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write as _;
 
-use astc_resolver::fs::{depfile_text, stage_bytes, stage_with};
+use astc_resolver::fs::{depfile_text, stage_artifact_with, stage_bytes};
 use astc_resolver::{
     Digest, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions, Resolution,
 };
@@ -356,7 +356,7 @@ pub fn compose_project(
         Output::File(path) => {
             let mut digest = None;
             staged.push(
-                stage_with(path, |file| {
+                stage_artifact_with(path, |file| {
                     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
                     digest = Some(composed.write_to(&mut w)?);
                     w.flush()

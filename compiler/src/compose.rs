@@ -132,6 +132,9 @@ pub struct Composed {
     pub provenance: Provenance,
 }
 
+/// Outputs from this size on are hashed on a second thread while they are written.
+const PARALLEL_HASH_FROM: usize = 1 << 20;
+
 #[derive(Debug, Clone)]
 enum Chunk {
     Owned(Vec<u8>),
@@ -160,13 +163,20 @@ impl Composed {
 
     /// Writes it to `w` in one pass, hashing as it goes; returns its digest.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<Digest> {
-        let mut hasher = sha2::Sha256::new();
-        for c in &self.chunks {
-            let bytes = c.as_slice();
-            hasher.update(bytes);
-            w.write_all(bytes)?;
+        // Hashing and writing a large output take about as long each: do them side by side.
+        if self.len() < PARALLEL_HASH_FROM {
+            for c in &self.chunks {
+                w.write_all(c.as_slice())?;
+            }
+            return Ok(self.digest());
         }
-        Ok(Digest::from_bytes(hasher.finalize().into()))
+        std::thread::scope(|scope| {
+            let digest = scope.spawn(|| self.digest());
+            for c in &self.chunks {
+                w.write_all(c.as_slice())?;
+            }
+            Ok(digest.join().expect("hashing does not panic"))
+        })
     }
 
     /// Its digest.

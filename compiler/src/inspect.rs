@@ -235,9 +235,14 @@ pub fn summarize(resolve: &Resolve, world: WorldId) -> Result<ComponentSummary, 
 pub struct WasmInspector;
 
 impl Inspector for WasmInspector {
-    fn summarize(&self, _path: &Path, bytes: &[u8]) -> Result<ComponentSummary, BoxError> {
+    fn summarize(
+        &self,
+        _path: &Path,
+        bytes: &[u8],
+        digest: Digest,
+    ) -> Result<ComponentSummary, BoxError> {
         check_header(bytes)?;
-        let entry = crate::cache::Cache::global().get(bytes, Digest::of(bytes))?;
+        let entry = crate::cache::Cache::global().get(bytes, digest)?;
         Ok(entry.summary.clone())
     }
 }

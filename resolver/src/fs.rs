@@ -1,14 +1,21 @@
 //! File-system helpers shared by every crate that writes: atomic writes and the registry's
 //! lock.
 //!
-//! Every file astc writes (registry entries, records, `astc.lock`, composed output) goes
-//! through [`write_atomic`]: the bytes land in a temporary file in the destination's
-//! directory, are flushed to disk, then renamed over the destination. A reader, or a process
-//! killed at any moment, sees the old file or the new one, never a mix.
+//! Every file astc writes (registry entries, records, `astc.lock`, composed output) lands
+//! in a temporary file in the destination's directory, then is renamed over the
+//! destination. A reader, or a process killed at any moment, sees the old file or the new
+//! one, never a mix. What cannot be made again (registry entries, records, locks) is also
+//! flushed to disk before the rename; build artifacts are not (see
+//! [`stage_artifact_with`]).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Digest;
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename). The file ends up
 /// readable by everyone (mode 0644 on Unix), like a file written with `fs::write`.
@@ -41,6 +48,57 @@ pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     sync_parent(path);
     Ok(())
+}
+
+/// Reads a whole file into a shared buffer, in one copy (`Arc::from(Vec)` would copy a
+/// large component again), and computes its digest on a second thread while it is read:
+/// for a large component, reading and hashing take about as long each.
+pub fn read_hashed(path: &Path) -> io::Result<(Arc<[u8]>, Digest)> {
+    use std::io::Read;
+    /// Below this, a thread costs more than it saves.
+    const PIPELINE_FROM: usize = 1 << 20;
+    const CHUNK: usize = 1 << 20;
+    let mut file = File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    if len < PIPELINE_FROM || len > isize::MAX as usize {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let digest = Digest::of(&bytes);
+        return Ok((bytes.into(), digest));
+    }
+    // SAFETY: zeroed memory is a valid `[u8]`.
+    let mut buf: Arc<[u8]> = unsafe { Arc::new_zeroed_slice(len).assume_init() };
+    let unique = Arc::get_mut(&mut buf).expect("a new Arc is unique");
+    let read = std::thread::scope(|scope| -> io::Result<Option<Digest>> {
+        let (send, receive) = std::sync::mpsc::channel::<&[u8]>();
+        let hasher = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in receive {
+                hasher.update(chunk);
+            }
+            Digest::from_bytes(hasher.finalize().into())
+        });
+        for chunk in unique.chunks_mut(CHUNK) {
+            match file.read_exact(chunk) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            let _ = send.send(chunk);
+        }
+        drop(send);
+        let digest = hasher.join().expect("hashing does not panic");
+        Ok((file.read(&mut [0u8; 1])? == 0).then_some(digest))
+    })?;
+    match read {
+        Some(digest) => Ok((buf, digest)),
+        None => {
+            // The file changed size while being read: read it again, whatever it holds now.
+            let bytes = fs::read(path)?;
+            let digest = Digest::of(&bytes);
+            Ok((bytes.into(), digest))
+        }
+    }
 }
 
 /// A file written in full to a temporary file beside its destination, not yet in place.
@@ -88,6 +146,23 @@ pub fn stage_with(
     })
 }
 
+/// Like [`stage_with`], for a build artifact that can be made again: the rename is atomic,
+/// so a killed process leaves the old file or the new one, but the data is not forced to
+/// disk first (as cargo does not), which for a large output costs more than the rest of
+/// the build. Registry entries and locks, which cannot be made again, use [`stage_with`].
+pub fn stage_artifact_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<Staged> {
+    let mut tmp = temp_in(path)?;
+    write(tmp.as_file_mut())?;
+    set_mode(&tmp)?;
+    Ok(Staged {
+        tmp,
+        path: path.to_path_buf(),
+    })
+}
+
 fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let mut tmp = temp_in(path)?;
     tmp.write_all(bytes)?;
@@ -98,6 +173,11 @@ fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
 /// Flushes the temporary file to disk and gives it the permissions of a normal file.
 fn finish(tmp: &tempfile::NamedTempFile) -> io::Result<()> {
     tmp.as_file().sync_all()?;
+    set_mode(tmp)
+}
+
+/// Gives the temporary file the permissions of a normal file.
+fn set_mode(tmp: &tempfile::NamedTempFile) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use semver::Version;
 
-use crate::digest::Digest;
 use crate::lockfile::{self, LockError, Lockfile};
 use crate::manifest::{Dependency, Manifest, ManifestError};
 use crate::name::PackageName;
@@ -329,14 +328,15 @@ fn read_local(
     version: Option<Version>,
 ) -> Result<LocalComponent, ProjectError> {
     let path = manifest.dir().join(rel);
-    let bytes = fs::read(&path).map_err(|source| ProjectError::ReadLocal {
-        what: what.clone(),
-        path: path.clone(),
-        manifest: manifest.path.clone(),
-        source,
-    })?;
+    let (bytes, digest) =
+        crate::fs::read_hashed(&path).map_err(|source| ProjectError::ReadLocal {
+            what: what.clone(),
+            path: path.clone(),
+            manifest: manifest.path.clone(),
+            source,
+        })?;
     let summary = inspector
-        .summarize(&path, &bytes)
+        .summarize(&path, &bytes, digest)
         .map_err(|source| ProjectError::InvalidLocal {
             what: what.clone(),
             path: path.clone(),
@@ -362,8 +362,8 @@ fn read_local(
         version,
         label: slashes(rel),
         path,
-        digest: Digest::of(&bytes),
-        bytes: Arc::from(bytes),
+        digest,
+        bytes,
         summary: Arc::new(summary),
     })
 }

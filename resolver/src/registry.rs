@@ -385,7 +385,7 @@ impl<'a> Registry<'a> {
     }
 
     /// Reads a registry file, refusing directories and links that leave `base`.
-    fn read_entry(&self, base: &Path, path: &Path) -> Result<Vec<u8>, RegistryError> {
+    fn read_entry(&self, base: &Path, path: &Path) -> Result<(Arc<[u8]>, Digest), RegistryError> {
         // A link anywhere on the way (the file, its package or namespace directory) must
         // not lead out of the registry: what is read is what the registry holds.
         let target = fs::canonicalize(path).map_err(io_err(path))?;
@@ -402,7 +402,7 @@ impl<'a> Registry<'a> {
                 path: path.to_path_buf(),
             });
         }
-        fs::read(path).map_err(io_err(path))
+        crate::fs::read_hashed(path).map_err(io_err(path))
     }
 
     fn dir_versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
@@ -482,8 +482,7 @@ impl<'a> Registry<'a> {
             .map(|dir| (dir, self.asterai_path(dir, name, version)))
             .filter(|(_, p)| p.exists());
         let first = if in_dir {
-            let bytes = self.read_entry(&self.root, &path)?;
-            let digest = Digest::of(&bytes);
+            let (bytes, digest) = self.read_entry(&self.root, &path)?;
             if let Some(rec) = self.record(name)?.versions.get(version)
                 && rec.digest != digest
             {
@@ -496,7 +495,7 @@ impl<'a> Registry<'a> {
                 });
             }
             Some(Loaded {
-                bytes: bytes.into(),
+                bytes,
                 digest,
                 path,
                 origin: Origin::Registry(self.root.clone()),
@@ -506,10 +505,10 @@ impl<'a> Registry<'a> {
         };
         let second = match from_store {
             Some((dir, p)) => {
-                let bytes = self.read_entry(dir, &p)?;
+                let (bytes, digest) = self.read_entry(dir, &p)?;
                 Some(Loaded {
-                    digest: Digest::of(&bytes),
-                    bytes: bytes.into(),
+                    digest,
+                    bytes,
                     path: p,
                     origin: Origin::AsteraiStore(dir.clone()),
                 })
@@ -562,8 +561,7 @@ impl<'a> Registry<'a> {
         let digest = Digest::of(bytes);
         let path = self.path_of(name, version);
         if fs::symlink_metadata(&path).is_ok() {
-            let existing = self.read_entry(&self.root, &path)?;
-            let existing = Digest::of(&existing);
+            let (_, existing) = self.read_entry(&self.root, &path)?;
             // A file replaced behind the registry's back is reported as such, whatever is
             // being published: its bytes were never published, so they must neither count
             // as "unchanged" nor be quoted as what is published.
@@ -709,7 +707,7 @@ impl ComponentSource for Registry<'_> {
                 let loaded = self.load_checked(name, version)?;
                 let summary = self
                     .inspector
-                    .summarize(&loaded.path, &loaded.bytes)
+                    .summarize(&loaded.path, &loaded.bytes, loaded.digest)
                     .map_err(|source| RegistryError::InvalidComponent {
                         path: loaded.path.clone(),
                         source,

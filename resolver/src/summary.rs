@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Digest;
 use crate::name::InterfaceName;
 
 /// The names a component imports and exports, sorted.
@@ -63,7 +64,13 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Reads summaries out of component bytes. The compiler implements it; the resolver uses it
 /// for the root component, path dependencies and registry files without a record.
 pub trait Inspector {
-    /// Summarizes the component in `bytes`, read from `path`. Fails when the bytes are not a
-    /// valid component; the message should say why.
-    fn summarize(&self, path: &Path, bytes: &[u8]) -> Result<ComponentSummary, BoxError>;
+    /// Summarizes the component in `bytes`, read from `path`, whose digest the caller has
+    /// computed already (hashing a large component twice would double the cost). Fails when
+    /// the bytes are not a valid component; the message should say why.
+    fn summarize(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        digest: Digest,
+    ) -> Result<ComponentSummary, BoxError>;
 }

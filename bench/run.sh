@@ -22,6 +22,7 @@ mkdir -p "$work" "$results"
 
 echo "== tools"
 command -v hyperfine >/dev/null || cargo install --quiet --locked --root "$tools" hyperfine
+[ -x /usr/bin/time ] || { echo "bench/run.sh needs GNU time for peak memory: apt-get install time" >&2; exit 1; }
 command -v wac >/dev/null || cargo install --quiet --locked --root "$tools" wac-cli --version 0.12.0 \
     --no-default-features --features wit,wat
 command -v wasmtime >/dev/null || cargo install --quiet --locked --root "$tools" wasmtime-cli --version 48.0.8
@@ -41,9 +42,10 @@ bench() { # bench NAME hyperfine-args...  (BENCH_RUNS overrides the run count)
 
 rss() { # rss NAME command...: peak resident set size in KiB
     local name="$1"; shift
-    local kib
-    kib=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-    echo "$name $kib" >> "$results/rss.txt"
+    local out; out=$(mktemp)
+    /usr/bin/time -f '%M' -o "$out" "$@" >/dev/null 2>&1
+    echo "$name $(tail -1 "$out")" >> "$results/rss.txt"
+    rm -f "$out"
 }
 : > "$results/rss.txt"
 

@@ -96,9 +96,15 @@ pub enum InspectError {
 /// Validates and decodes `bytes` as a component, once per digest: later calls with the same
 /// bytes use what [`crate::cache`] remembered.
 pub fn inspect(bytes: &[u8]) -> Result<Inspected, InspectError> {
+    inspect_with_digest(bytes, Digest::of(bytes))
+}
+
+/// Like [`inspect`], for bytes whose digest the caller computed already (hashing a large
+/// component twice would double the cost).
+pub fn inspect_with_digest(bytes: &[u8], digest: Digest) -> Result<Inspected, InspectError> {
     check_header(bytes)?;
     crate::cache::Cache::global()
-        .get(bytes, Digest::of(bytes))?
+        .get(bytes, digest)?
         .inspected()
 }
 

@@ -31,4 +31,6 @@ mod stamp;
 pub mod typecheck;
 pub mod wit;
 
-pub use inspect::{FileError, InspectError, Inspected, WasmInspector, inspect, inspect_file};
+pub use inspect::{
+    FileError, InspectError, Inspected, WasmInspector, inspect, inspect_file, inspect_with_digest,
+};

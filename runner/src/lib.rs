@@ -361,14 +361,17 @@ impl Runner {
 
     /// Reads, validates and compiles the component at `path`.
     pub fn load(&self, path: &Path) -> Result<Program, RunError> {
-        let bytes = std::fs::read(path).map_err(|source| RunError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let inspected = astc_compiler::inspect(&bytes).map_err(|source| RunError::Invalid {
-            path: path.to_path_buf(),
-            help: miette::Diagnostic::help(&source).map(|h| h.to_string()),
-            source,
+        let (bytes, digest) =
+            astc_resolver::fs::read_hashed(path).map_err(|source| RunError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let inspected = astc_compiler::inspect_with_digest(&bytes, digest).map_err(|source| {
+            RunError::Invalid {
+                path: path.to_path_buf(),
+                help: miette::Diagnostic::help(&source).map(|h| h.to_string()),
+                source,
+            }
         })?;
         let composition = inspected.provenance.map(|provenance| Composition {
             ranges: provenance::embedded_components(&bytes).unwrap_or_default(),
@@ -383,7 +386,7 @@ impl Runner {
         .map_err(engine_error("compile the component"))?;
         Ok(Program {
             data: Arc::new(ProgramData {
-                bytes: bytes.into(),
+                bytes,
                 component,
                 composition,
                 infos: OnceLock::new(),

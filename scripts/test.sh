@@ -11,7 +11,8 @@ cargo test --workspace --locked
 # directories are ignored above when CI runs as root: run the corpus again, whole, as an
 # unprivileged user.
 if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
-    bin=$(cargo test --locked --test bad_inputs --no-run --message-format=json 2>/dev/null |
-        grep -o '"executable":"[^"]*"' | sed 's/"executable":"\(.*\)"/\1/' | tail -1)
+    # The same build as above (selecting one test target would build other features).
+    bin=$(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
+        grep -o '"executable":"[^"]*/bad_inputs-[^"]*"' | sed 's/"executable":"\(.*\)"/\1/')
     runuser -u nobody -- env HOME=/tmp TMPDIR=/tmp "$bin" --quiet
 fi

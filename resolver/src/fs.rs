@@ -26,20 +26,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Like [`write_atomic`], with the content written by `write` into the temporary file, so a
-/// large output is streamed rather than assembled in memory first.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut tmp = temp_in(path)?;
-    write(tmp.as_file_mut())?;
-    finish(&tmp)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_parent(path);
-    Ok(())
-}
-
 /// Like [`write_atomic`], but fails with [`io::ErrorKind::AlreadyExists`] instead of replacing
 /// an existing file: how published versions stay immutable even between two racing
 /// publishers.
@@ -132,24 +118,11 @@ pub fn stage_bytes(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
     })
 }
 
-/// Like [`stage_bytes`], with the content streamed by `write`.
-pub fn stage_with(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> io::Result<()>,
-) -> io::Result<Staged> {
-    let mut tmp = temp_in(path)?;
-    write(tmp.as_file_mut())?;
-    finish(&tmp)?;
-    Ok(Staged {
-        tmp,
-        path: path.to_path_buf(),
-    })
-}
-
-/// Like [`stage_with`], for a build artifact that can be made again: the rename is atomic,
-/// so a killed process leaves the old file or the new one, but the data is not forced to
-/// disk first (as cargo does not), which for a large output costs more than the rest of
-/// the build. Registry entries and locks, which cannot be made again, use [`stage_with`].
+/// Stages a build artifact that can be made again, its content streamed by `write`: the
+/// rename is atomic, so a killed process leaves the old file or the new one, but the data
+/// is not forced to disk first (as cargo does not), which for a large output costs more
+/// than the rest of the build. Registry entries and locks, which cannot be made again, use
+/// [`stage_bytes`] and [`write_atomic`], which are.
 pub fn stage_artifact_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
@@ -213,7 +186,8 @@ fn temp_in(path: &Path) -> io::Result<tempfile::NamedTempFile> {
         })
 }
 
-fn parent_dir(path: &Path) -> &Path {
+/// The directory `path` is in: `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

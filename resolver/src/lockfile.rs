@@ -35,7 +35,6 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
-use crate::fs::write_atomic;
 use crate::name::{ComponentId, InterfaceName, PackageName};
 
 /// The lock format this astc writes.
@@ -311,11 +310,10 @@ impl Lockfile {
     /// Writes the lock to `path` atomically, unless the file already holds exactly this
     /// content. Returns whether it wrote.
     pub fn write(&self, path: &Path) -> Result<bool, LockError> {
-        let text = self.to_toml();
-        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        let Some(staged) = self.stage(path)? else {
             return Ok(false);
-        }
-        write_atomic(path, text.as_bytes()).map_err(|source| LockError::Io {
+        };
+        staged.commit().map_err(|source| LockError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -396,9 +394,7 @@ fn one_line(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim_end().to_string();
     match e.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            let (line, column) = crate::manifest::line_column(text, span.start);
             format!("{msg} (line {line}, column {column})")
         }
         None => msg,

@@ -274,6 +274,17 @@ impl Manifest {
     }
 }
 
+/// The 1-based line and column (in characters) of byte `offset` in `text`, for messages
+/// that point into a TOML file.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 struct Parser<'a> {
     path: &'a Path,
     text: &'a str,
@@ -303,13 +314,12 @@ impl Parser<'_> {
     /// The offending line with a marker under the span, like rustc, and its line and column.
     fn locate(&self, span: Range<usize>) -> (String, usize, usize) {
         let start = span.start.min(self.text.len());
-        let line_no = self.text[..start].matches('\n').count() + 1;
+        let (line_no, col) = line_column(self.text, start);
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
         let line = &self.text[line_start..line_end];
-        let col = self.text[line_start..start].chars().count() + 1;
         let width = self.text[start..span.end.min(line_end).max(start)]
             .chars()
             .count()

@@ -384,6 +384,27 @@ impl<'a> Registry<'a> {
         Ok(record)
     }
 
+    /// Fails when the registry's record of `name` `version` names another digest than the
+    /// file's: the file was replaced after it was published.
+    fn check_record(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        path: &Path,
+        actual: Digest,
+    ) -> Result<(), RegistryError> {
+        match self.record(name)?.versions.get(version) {
+            Some(rec) if rec.digest != actual => Err(RegistryError::Tampered {
+                name: name.clone(),
+                version: version.clone(),
+                path: path.to_path_buf(),
+                recorded: rec.digest,
+                actual,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Reads a registry file, refusing directories and links that leave `base`.
     fn read_entry(&self, base: &Path, path: &Path) -> Result<(Arc<[u8]>, Digest), RegistryError> {
         // A link anywhere on the way (the file, its package or namespace directory) must
@@ -483,17 +504,7 @@ impl<'a> Registry<'a> {
             .filter(|(_, p)| p.exists());
         let first = if in_dir {
             let (bytes, digest) = self.read_entry(&self.root, &path)?;
-            if let Some(rec) = self.record(name)?.versions.get(version)
-                && rec.digest != digest
-            {
-                return Err(RegistryError::Tampered {
-                    name: name.clone(),
-                    version: version.clone(),
-                    path,
-                    recorded: rec.digest,
-                    actual: digest,
-                });
-            }
+            self.check_record(name, version, &path, digest)?;
             Some(Loaded {
                 bytes,
                 digest,
@@ -565,18 +576,7 @@ impl<'a> Registry<'a> {
             // A file replaced behind the registry's back is reported as such, whatever is
             // being published: its bytes were never published, so they must neither count
             // as "unchanged" nor be quoted as what is published.
-            if let Some(rec) = self.record(name)?.versions.get(version)
-                && rec.digest != existing
-            {
-                return Err(RegistryError::Tampered {
-                    name: name.clone(),
-                    version: version.clone(),
-                    path,
-                    recorded: rec.digest,
-                    actual: existing,
-                }
-                .into());
-            }
+            self.check_record(name, version, &path, existing)?;
             if existing != digest {
                 let versions = self.dir_versions(name)?;
                 let latest = versions.last().unwrap_or(version);

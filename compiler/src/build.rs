@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write as _;
 
-use astc_resolver::fs::{depfile_text, stage_artifact_with, stage_bytes};
+use astc_resolver::fs::{depfile_text, parent_dir, stage_artifact_with, stage_bytes};
 use astc_resolver::{
     Digest, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions, Resolution,
 };
@@ -222,8 +222,8 @@ pub fn write_depfile_for(
 }
 
 /// Refuses outputs that would overwrite a file the build reads or writes (the manifest, the
-/// lock, a component, a registry record), compared as
-/// canonical paths so `./app.wasm` and `app.wasm` are one file.
+/// lock, a component, a registry record), compared as canonical paths so `./app.wasm` and
+/// `app.wasm` are one file.
 pub fn check_outputs(
     project: &Project,
     resolution: &Resolution,
@@ -237,23 +237,14 @@ pub fn check_outputs(
         .filter_map(|p| canonical_target(p))
         .collect();
     for output in outputs {
-        let Some(canonical) = canonical_target(output) else {
-            continue;
-        };
-        if inputs.contains(&canonical) {
-            let name = output.file_stem().unwrap_or_default().to_string_lossy();
-            return Err(BuildError::OutputIsInput {
-                path: output.to_path_buf(),
-                suggestion: output.with_file_name(format!("{name}.composed.wasm")),
-            });
-        }
+        refuse_input(output, &inputs, "composed.wasm")?;
     }
     Ok(())
 }
 
-/// Refuses, before any work, an output path that cannot be written: a directory, or a path
-/// whose directory does not exist. For outputs written after other files (`lock
-/// --depfile`), so a bad path fails before anything changes.
+/// Refuses, before any work, an output path that cannot be written: a directory, a path
+/// whose directory does not exist, or one of `inputs`. For outputs written after other
+/// files (`lock --depfile`), so a bad path fails before anything changes.
 pub fn check_writable(path: &Path, inputs: &[&Path]) -> Result<(), BuildError> {
     let error = |message: &str| BuildError::Write {
         path: path.to_path_buf(),
@@ -262,25 +253,24 @@ pub fn check_writable(path: &Path, inputs: &[&Path]) -> Result<(), BuildError> {
     if path.is_dir() {
         return Err(error("it is a directory"));
     }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let parent = parent_dir(path);
     if !parent.is_dir() {
         return Err(error(&format!(
             "directory `{}` does not exist",
             parent.display()
         )));
     }
-    let target = canonical_target(path);
-    if inputs
-        .iter()
-        .any(|i| std::fs::canonicalize(i).ok() == target)
-    {
-        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+    let inputs: Vec<PathBuf> = inputs.iter().filter_map(|i| canonical_target(i)).collect();
+    refuse_input(path, &inputs, "d")
+}
+
+/// Fails when `output` is one of the canonical `inputs`, suggesting a name with `extension`.
+fn refuse_input(output: &Path, inputs: &[PathBuf], extension: &str) -> Result<(), BuildError> {
+    if canonical_target(output).is_some_and(|c| inputs.contains(&c)) {
+        let name = output.file_stem().unwrap_or_default().to_string_lossy();
         return Err(BuildError::OutputIsInput {
-            path: path.to_path_buf(),
-            suggestion: path.with_file_name(format!("{name}.d")),
+            path: output.to_path_buf(),
+            suggestion: output.with_file_name(format!("{name}.{extension}")),
         });
     }
     Ok(())
@@ -292,11 +282,11 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
     if let Ok(p) = std::fs::canonicalize(path) {
         return Some(p);
     }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+    Some(
+        std::fs::canonicalize(parent_dir(path))
+            .ok()?
+            .join(path.file_name()?),
+    )
 }
 
 /// What [`verify`] found.
@@ -338,11 +328,11 @@ pub fn compose_project(
 ) -> Result<Built, BuildError> {
     let checked = check_project(project, locked)?;
     let lock_path = project.lock_path();
-    let written: Vec<&Path> = match output {
-        Output::File(path) => vec![path],
-        Output::Memory => vec![],
+    let file = match output {
+        Output::File(path) => Some(path),
+        Output::Memory => None,
     };
-    let outputs: Vec<&Path> = written.iter().copied().chain(depfile).collect();
+    let outputs: Vec<&Path> = file.into_iter().chain(depfile).collect();
     check_outputs(project, &checked.resolution, &outputs)?;
     let composed = compose(&checked.resolution)?;
     let write_error = |path: &Path| {

@@ -32,6 +32,9 @@ use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
+use support::{changed, snapshot};
+
+mod support;
 
 const ASTC: &str = env!("CARGO_BIN_EXE_astc");
 
@@ -363,38 +366,6 @@ fn section(out: &mut String, title: &str, bytes: &[u8]) {
     if !bytes.ends_with(b"\n") {
         out.push('\n');
     }
-}
-
-/// Every file under `dir` with its bytes, for before/after comparisons.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), Vec::new());
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap_or_default(),
-                );
-            }
-        }
-    }
-    out
-}
-
-fn changed(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(v))
-        .map(|(k, _)| k.clone())
-        .collect();
-    out.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
-    out
 }
 
 fn compare(expected: &Path, actual: &str) -> Result<(), Failed> {

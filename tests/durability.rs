@@ -218,26 +218,13 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `bytes` with a custom section appended: another valid component, with the same type.
 fn with_custom_section(bytes: &[u8], label: &str) -> Vec<u8> {
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let name = b"astc-durability";
-    let mut payload = Vec::new();
-    leb(name.len(), &mut payload);
-    payload.extend_from_slice(name);
-    payload.extend_from_slice(label.as_bytes());
+    use wasm_encoder::Section as _;
     let mut out = bytes.to_vec();
-    out.push(0);
-    leb(payload.len(), &mut out);
-    out.extend_from_slice(&payload);
+    wasm_encoder::CustomSection {
+        name: "astc-durability".into(),
+        data: label.as_bytes().into(),
+    }
+    .append_to(&mut out);
     out
 }
 

@@ -390,57 +390,64 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
     Ok(Composed { chunks, provenance })
 }
 
-/// A top-level section of a component binary: its id, its content, and the whole section
-/// with its header.
-type Section = (u8, Range<usize>, Range<usize>);
-
-/// The top-level sections of a component binary.
-fn sections(bytes: &[u8]) -> Result<Vec<Section>, String> {
+/// The top-level sections of a component binary, as wasmparser reads them: each section's
+/// id, its content, and the whole section with its header. Nested modules and components
+/// are skipped whole, never descended into.
+fn sections(bytes: &[u8]) -> Result<Vec<(u8, Range<usize>, Range<usize>)>, String> {
+    use wasmparser::{Chunk as Parsed, Parser, Payload};
     let mut out = Vec::new();
-    let mut at = 8;
-    while at < bytes.len() {
-        let start = at;
-        let id = bytes[at];
-        at += 1;
-        let mut size: usize = 0;
-        let mut shift = 0;
-        loop {
-            let b = *bytes.get(at).ok_or("truncated section size")?;
-            at += 1;
-            size |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                break;
+    let mut parser = Parser::new(0);
+    let mut at = 0;
+    loop {
+        let payload = match parser
+            .parse(&bytes[at..], true)
+            .map_err(|e| e.to_string())?
+        {
+            Parsed::Parsed { consumed, payload } => {
+                at += consumed;
+                payload
             }
-            shift += 7;
-            if shift > 28 {
-                return Err("section size too large".into());
-            }
+            Parsed::NeedMoreData(_) => return Err("truncated component".into()),
+        };
+        match &payload {
+            Payload::End(_) => return Ok(out),
+            // Only a code section's header was consumed: skip its bodies. (A nested module's
+            // or component's header was consumed too, and the parser expects the bytes after
+            // it: `at` moves past the content below.)
+            Payload::CodeSectionStart { .. } => parser.skip_section(),
+            _ => {}
         }
-        let end = at.checked_add(size).filter(|e| *e <= bytes.len());
-        let end = end.ok_or("section runs past the end")?;
-        out.push((id, at..end, start..end));
-        at = end;
+        if let Some((id, content)) = payload.as_section() {
+            let content = to_usize(content.start)?..to_usize(content.end)?;
+            // Sections are contiguous: this one's header starts where the last one ended.
+            let start = out
+                .last()
+                .map_or(8, |(_, _, whole): &(u8, _, Range<usize>)| whole.end);
+            at = at.max(content.end);
+            out.push((id, content.clone(), start..content.end));
+        }
     }
-    Ok(out)
+}
+
+fn to_usize(n: u64) -> Result<usize, String> {
+    usize::try_from(n).map_err(|_| "section offset out of range".to_string())
 }
 
 /// The part a stub stands for, from its mark.
 fn stub_part(stub: &[u8]) -> Option<usize> {
-    for (id, content, _) in sections(stub).ok()? {
-        if id != 0 {
-            continue;
-        }
-        let c = &stub[content];
-        let len = usize::from(*c.first()?);
-        if c.get(1..1 + len)? == STUB_MARK.as_bytes() {
-            return std::str::from_utf8(&c[1 + len..]).ok()?.parse().ok();
-        }
-    }
-    None
+    wasmparser::Parser::new(0)
+        .parse_all(stub)
+        .find_map(|payload| match payload.ok()? {
+            wasmparser::Payload::CustomSection(c) if c.name() == STUB_MARK => {
+                std::str::from_utf8(c.data()).ok()?.parse().ok()
+            }
+            _ => None,
+        })
 }
 
 /// The encoded composition with every marked stub replaced by its part's bytes.
 fn swap_stubs(encoded: &[u8], parts: &[Part]) -> Result<Vec<Chunk>, String> {
+    use wasm_encoder::Encode as _;
     const COMPONENT_SECTION: u8 = 4;
     let mut chunks = Vec::new();
     let mut pending: Vec<u8> = encoded[..8].to_vec();
@@ -451,8 +458,10 @@ fn swap_stubs(encoded: &[u8], parts: &[Part]) -> Result<Vec<Chunk>, String> {
         match part.and_then(|i| parts.get(i)) {
             Some(part) => {
                 let real = part.bytes.as_slice();
+                // wasm-encoder writes sizes as u32 LEB128 and asserts they fit.
+                u32::try_from(real.len()).map_err(|_| "component larger than 4 GiB")?;
                 pending.push(COMPONENT_SECTION);
-                leb128(&mut pending, real.len());
+                real.len().encode(&mut pending);
                 chunks.push(Chunk::Owned(std::mem::take(&mut pending)));
                 chunks.push(Chunk::Shared(part.bytes.clone()));
             }
@@ -461,16 +470,4 @@ fn swap_stubs(encoded: &[u8], parts: &[Part]) -> Result<Vec<Chunk>, String> {
     }
     chunks.push(Chunk::Owned(pending));
     Ok(chunks)
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }

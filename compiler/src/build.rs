@@ -340,7 +340,10 @@ pub fn compose_project(
         move |source| BuildError::Write { path, source }
     };
     // Stage every file first and rename them into place only when all are written, so a
-    // failure on any (a read-only directory, a full disk) changes none.
+    // failure while writing any (a read-only directory, a full disk) changes none. The
+    // renames that follow are within each file's own directory and do not fail in practice;
+    // if one did, the files renamed before it stay renamed. The lock goes last: it is what
+    // the next run trusts.
     let mut staged = Vec::new();
     let (digest, output) = match output {
         Output::File(path) => {
@@ -357,14 +360,12 @@ pub fn compose_project(
         }
         Output::Memory => (composed.digest(), None),
     };
-    let lock_written = if locked {
-        false
-    } else if let Some(lock) = checked.lock.stage(&lock_path).map_err(ProjectError::from)? {
-        staged.push(lock);
-        true
+    let staged_lock = if locked {
+        None
     } else {
-        false
+        checked.lock.stage(&lock_path).map_err(ProjectError::from)?
     };
+    let lock_written = staged_lock.is_some();
     if let Some(depfile) = depfile {
         let mut targets: Vec<PathBuf> = output.iter().cloned().collect();
         targets.push(lock_path.clone());
@@ -376,6 +377,7 @@ pub fn compose_project(
         let text = depfile_text(&targets, &inputs);
         staged.push(stage_bytes(depfile, text.as_bytes()).map_err(write_error(depfile))?);
     }
+    staged.extend(staged_lock);
     for file in staged {
         let path = file.path().to_path_buf();
         file.commit().map_err(write_error(&path))?;

@@ -1,8 +1,6 @@
 use std::process::ExitCode;
 
-use astc_compiler::WasmInspector;
 use astc_compiler::build::check_project;
-use astc_resolver::Project;
 
 use super::ProjectArgs;
 use crate::ui;
@@ -25,11 +23,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> miette::Result<ExitCode> {
-        let project = Project::load(
-            &self.project.manifest,
-            &self.project.options(),
-            &WasmInspector,
-        )?;
+        let project = self.project.load()?;
         let checked = check_project(&project, self.locked)?;
         ui::warnings(&checked.resolution.warnings);
         let n = checked.resolution.components.len();

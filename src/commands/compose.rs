@@ -2,11 +2,10 @@ use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use astc_compiler::WasmInspector;
 use astc_compiler::build::{
     Output, compose_key, compose_project, default_output, is_fresh, record_fresh,
 };
-use astc_resolver::{Manifest, Project};
+use astc_resolver::Manifest;
 use miette::IntoDiagnostic;
 
 use super::ProjectArgs;
@@ -66,7 +65,7 @@ impl Args {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let project = Project::load(&self.project.manifest, &options, &WasmInspector)?;
+        let project = self.project.load()?;
         let output = if to_stdout {
             Output::Memory
         } else {

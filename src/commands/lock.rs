@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
-use astc_compiler::WasmInspector;
-use astc_resolver::{LockMode, Project};
+use astc_resolver::LockMode;
 
 use super::ProjectArgs;
 use crate::ui;
@@ -27,11 +26,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> miette::Result<ExitCode> {
-        let project = Project::load(
-            &self.project.manifest,
-            &self.project.options(),
-            &WasmInspector,
-        )?;
+        let project = self.project.load()?;
         let mode = if self.locked {
             LockMode::Locked
         } else {

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use astc_resolver::ProjectOptions;
+use astc_compiler::WasmInspector;
+use astc_resolver::{Project, ProjectError, ProjectOptions};
 
 mod call;
 mod check;
@@ -73,5 +74,11 @@ impl ProjectArgs {
             registry: self.registry.clone(),
             asterai_store: self.asterai_store.clone(),
         }
+    }
+
+    /// Loads the project these flags name, reading components with the compiler's
+    /// inspector: the first step of every project command.
+    pub fn load(&self) -> Result<Project<'static>, ProjectError> {
+        Project::load(&self.manifest, &self.options(), &WasmInspector)
     }
 }

@@ -1,9 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use astc_compiler::WasmInspector;
 use astc_compiler::build::{default_output, verify};
-use astc_resolver::Project;
 
 use super::ProjectArgs;
 use crate::ui;
@@ -28,11 +26,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> miette::Result<ExitCode> {
-        let project = Project::load(
-            &self.project.manifest,
-            &self.project.options(),
-            &WasmInspector,
-        )?;
+        let project = self.project.load()?;
         let path = self
             .output
             .clone()

@@ -111,7 +111,7 @@ pub fn check_project(project: &Project, locked: bool) -> Result<Checked, BuildEr
     };
     let mut result = project.lock(mode)?;
     let decoded = Decoded::new(&result.resolution)?;
-    let warnings = check(&result.resolution, &decoded, &project.registry)?;
+    let warnings = check(&result.resolution, &decoded, &project.sources)?;
     result.resolution.warnings.extend(warnings);
     Ok(Checked {
         lock_changed: result.changed,

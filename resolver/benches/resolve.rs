@@ -102,8 +102,6 @@ fn benches(c: &mut Criterion) {
         root: Some(root(10, 10)),
         locals: Default::default(),
         lock: None,
-        registry_label: "registry".into(),
-        asterai_label: None,
     };
     let r = match resolve(&request, &reg) {
         Ok(r) => r,

@@ -36,6 +36,12 @@ pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// `p` with `/` separators, as locks record paths, so a lock reads the same on every
+/// machine.
+pub fn slashes(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
 /// Reads a whole file into a shared buffer, in one copy (`Arc::from(Vec)` would copy a
 /// large component again), and computes its digest on a second thread while it is read:
 /// for a large component, reading and hashing take about as long each.

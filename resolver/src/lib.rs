@@ -7,7 +7,8 @@
 //!   (`acme:greeter/greet@1.2.0`), [`ComponentId`] (`acme:greeter@1.2.0`), [`Digest`], and
 //!   the component model's semver rule ([`version`]);
 //! - the manifest, `astc.toml` or asterai's `env.toml` ([`manifest`]);
-//! - registries of immutable published versions ([`registry`]);
+//! - sources of immutable published versions ([`source`]): registry directories
+//!   ([`registry`]) and asterai local stores, chained in a fixed order;
 //! - resolution by semver with PubGrub ([`resolve`]) and the lockfile ([`lockfile`]);
 //! - atomic file writes ([`fs`]).
 //!
@@ -39,6 +40,7 @@ pub mod name;
 pub mod project;
 pub mod registry;
 pub mod resolve;
+pub mod source;
 pub mod suggest;
 pub mod summary;
 pub mod tree;
@@ -46,14 +48,15 @@ pub mod version;
 pub mod warning;
 
 pub use digest::Digest;
-pub use lockfile::{LockedImport, LockedSource, Lockfile};
+pub use lockfile::{LockVersion, LockedImport, LockedSource, Lockfile};
 pub use manifest::{Dependency, Manifest, ManifestFormat};
 pub use name::{ComponentId, InterfaceName, PackageName};
 pub use project::{LockMode, Locked, Project, ProjectError, ProjectOptions};
-pub use registry::{
-    ComponentSource, MemoryRegistry, PublishError, Published, Registry, RegistryError,
-};
+pub use registry::{PublishError, Published, Registry, RegistryError};
 pub use resolve::{Resolution, ResolveError, Resolved};
 pub use semver::Version;
+pub use source::{
+    AsteraiStore, ComponentSource, Loaded, MemoryRegistry, Publish, Source, SourceId, Sources,
+};
 pub use summary::{BoxError, ComponentSummary, Inspector};
 pub use warning::Warning;

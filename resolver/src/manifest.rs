@@ -358,6 +358,19 @@ impl Parser<'_> {
         Ok(PathBuf::from(s.get_ref()))
     }
 
+    /// A registry directory: a path, never a URL taken for one.
+    fn directory(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ManifestError> {
+        let path = self.relative_path(s, what)?;
+        crate::source::location::parse_registry_dir(s.get_ref()).map_err(|e| {
+            self.at(
+                s,
+                format!("{what}: {e}"),
+                Some("a registry is a directory, relative to this file".into()),
+            )
+        })?;
+        Ok(path)
+    }
+
     fn astc(&self) -> Result<Manifest, ManifestError> {
         let raw: RawAstc = toml::from_str(self.text).map_err(|e| self.toml_error(e))?;
         let package = raw.package.get_ref();
@@ -406,7 +419,7 @@ impl Parser<'_> {
         }
 
         let registry = match &raw.registry.path {
-            Some(p) => self.relative_path(p, "`registry.path`")?,
+            Some(p) => self.directory(p, "`registry.path`")?,
             None => PathBuf::from(DEFAULT_REGISTRY),
         };
         let asterai_store = raw

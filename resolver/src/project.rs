@@ -1,4 +1,4 @@
-//! A project: a manifest with its local components, its registry and its lock, ready to
+//! A project: a manifest with its local components, its sources and its lock, ready to
 //! resolve.
 
 use std::collections::BTreeMap;
@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use semver::Version;
 
+use crate::fs::slashes;
 use crate::lockfile::{self, LockError, Lockfile};
 use crate::manifest::{Dependency, Manifest, ManifestError};
 use crate::name::PackageName;
 use crate::registry::Registry;
 use crate::resolve::{LocalComponent, Request, Resolution, ResolveError, resolve};
+use crate::source::{AsteraiStore, Sources};
 use crate::summary::{BoxError, Inspector};
 
 /// Settings from the command line that override the manifest.
@@ -107,14 +109,13 @@ pub enum ProjectError {
 pub struct Project<'a> {
     /// The manifest.
     pub manifest: Manifest,
-    /// The registry (and asterai store) components come from.
-    pub registry: Registry<'a>,
+    /// Where published components come from: the registry directory, then the asterai
+    /// store if one is used.
+    pub sources: Sources<'a>,
     /// The root component.
     pub root: Option<LocalComponent>,
     /// Path dependencies.
     pub locals: BTreeMap<PackageName, LocalComponent>,
-    registry_label: String,
-    asterai_label: Option<String>,
 }
 
 /// What [`Project::lock`] did.
@@ -154,14 +155,11 @@ impl<'a> Project<'a> {
                     .as_ref()
                     .map(|p| (dir.join(p), slashes(p)))
             });
-        let mut registry = Registry::open(registry_path, inspector);
-        let asterai_label = match store {
-            Some((path, label)) => {
-                registry = registry.with_asterai_store(path);
-                Some(label)
-            }
-            None => None,
-        };
+        let mut sources =
+            Sources::new(inspector).with(Registry::open(registry_path).labelled(registry_label));
+        if let Some((path, label)) = store {
+            sources = sources.with(AsteraiStore::open(path).labelled(label));
+        }
 
         let root = match &manifest.component {
             Some(rel) => Some(read_local(
@@ -190,11 +188,9 @@ impl<'a> Project<'a> {
         }
         Ok(Project {
             manifest,
-            registry,
+            sources,
             root,
             locals,
-            registry_label,
-            asterai_label,
         })
     }
 
@@ -209,7 +205,7 @@ impl<'a> Project<'a> {
     }
 
     /// Every file resolving and composing reads: the manifest, the lock, each selected
-    /// component, and the registry records consulted. Sorted. For depfiles and the no-op
+    /// component, and the source records consulted. Sorted. For depfiles and the no-op
     /// check.
     pub fn inputs(&self, resolution: &Resolution) -> Vec<PathBuf> {
         let mut files = vec![self.manifest.path.clone()];
@@ -219,11 +215,8 @@ impl<'a> Project<'a> {
         }
         for c in &resolution.components {
             files.push(c.path.clone());
-            if matches!(c.source, crate::LockedSource::Registry(_)) {
-                let record = self.registry.record_path(&c.id.name);
-                if record.exists() {
-                    files.push(record);
-                }
+            if let Some(source) = self.sources.get(&c.source) {
+                files.extend(source.inputs(&c.id.name, &c.id.version));
             }
         }
         files.sort();
@@ -231,39 +224,16 @@ impl<'a> Project<'a> {
         files
     }
 
-    /// The directories whose listing resolution depends on: the registry (and store) roots,
-    /// their namespace directories, and the package directories of selected components. A
+    /// The directories whose listing resolution depends on: the sources' roots, their
+    /// namespace directories, and the package directories of selected components. A
     /// version published since changes one of them.
     pub fn input_dirs(&self, resolution: &Resolution) -> Vec<PathBuf> {
-        let mut dirs = Vec::new();
-        let roots: Vec<&Path> = std::iter::once(self.registry.root())
-            .chain(self.registry.asterai_store())
-            .collect();
-        for root in roots {
-            if !root.is_dir() {
-                continue;
-            }
-            dirs.push(root.to_path_buf());
-            if let Ok(entries) = fs::read_dir(root) {
-                for e in entries.flatten() {
-                    if e.file_type().is_ok_and(|t| t.is_dir())
-                        && !e.file_name().to_string_lossy().starts_with('.')
-                    {
-                        dirs.push(e.path());
-                    }
-                }
-            }
-        }
-        for c in &resolution.components {
-            if let crate::LockedSource::Registry(_) = c.source
-                && let Some(dir) = c.path.parent()
-            {
-                dirs.push(dir.to_path_buf());
-            }
-        }
-        dirs.sort();
-        dirs.dedup();
-        dirs
+        self.sources.listing_dirs(
+            resolution
+                .components
+                .iter()
+                .map(|c| (&c.id.name, &c.source)),
+        )
     }
 
     /// Reads the existing lock, if any.
@@ -278,10 +248,8 @@ impl<'a> Project<'a> {
             root: self.root.clone(),
             locals: self.locals.clone(),
             lock,
-            registry_label: self.registry_label.clone(),
-            asterai_label: self.asterai_label.clone(),
         };
-        resolve(&request, &self.registry)
+        resolve(&request, &self.sources)
     }
 
     /// Resolves against the existing lock and, depending on `mode`, writes the new lock or
@@ -366,11 +334,6 @@ fn read_local(
         bytes,
         summary: Arc::new(summary),
     })
-}
-
-/// A path with `/` separators, as locks record them.
-fn slashes(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
 }
 
 /// `path` relative to `base` when both resolve, so a lock written from any working directory

@@ -15,14 +15,17 @@
 //! the registry's back and is reported, never used. Files that another tool put there have no
 //! record; they are inspected when read.
 //!
-//! An asterai local store (`<dir>/<namespace>/<name>@<version>/component.wasm`) can be read as
-//! a second, read-only source.
+//! The registry is a [`Source`] and the one [`Publish`] source today; an asterai local store
+//! ([`crate::source::AsteraiStore`]) can be chained after it ([`crate::source::Sources`]).
 //!
 //! # Writes
 //!
 //! Publishing takes the registry's lock, refuses to replace an existing version with other
 //! bytes, asks the caller to check the new version against its neighbours in the same
 //! compatibility class (breaking changes), then writes the file and its record atomically.
+//!
+//! The module is long for its error types: [`RegistryError`] and [`PublishError`] serve
+//! every source and publish, each way a file can be wrong with its own variant.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -36,17 +39,12 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::fs::{FileLock, write_atomic, write_new_atomic};
 use crate::name::PackageName;
-use crate::summary::{BoxError, ComponentSummary, Inspector};
+use crate::source::{
+    CompatCheck, Loaded, Publish, Release, Source, SourceId, io_err, list_versions, namespace_dirs,
+    read_entry, scan_names,
+};
+use crate::summary::{BoxError, ComponentSummary};
 use crate::version::{CompatClass, parse_version};
-
-/// Where a component's bytes come from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Origin {
-    /// An astc (wkg-layout) registry directory.
-    Registry(PathBuf),
-    /// An asterai local store.
-    AsteraiStore(PathBuf),
-}
 
 /// Something went wrong reading or writing a registry.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -164,13 +162,6 @@ pub enum RegistryError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RegistryError + '_ {
-    move |source| RegistryError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// Why a publish was refused.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PublishError {
@@ -253,38 +244,6 @@ pub enum Published {
     },
 }
 
-/// What the resolver needs from a registry. Implemented by [`Registry`] and, for tests, by
-/// [`MemoryRegistry`].
-pub trait ComponentSource {
-    /// Where versions are looked for, for messages: "registry directory `registry`".
-    fn location(&self) -> String;
-    /// Every version of `name`, ascending. An unknown name has none.
-    fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError>;
-    /// The interfaces `name` `version` imports and exports.
-    fn summary(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Arc<ComponentSummary>, RegistryError>;
-    /// Every component name, for did-you-mean suggestions.
-    fn names(&self) -> Result<Vec<PackageName>, RegistryError>;
-    /// The bytes of `name` `version`, checked against what the source recorded.
-    fn load(&self, name: &PackageName, version: &Version) -> Result<Loaded, RegistryError>;
-}
-
-/// A published component's bytes, checked against the registry's record.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The bytes.
-    pub bytes: Arc<[u8]>,
-    /// Their digest.
-    pub digest: Digest,
-    /// The file they were read from.
-    pub path: PathBuf,
-    /// The source holding it.
-    pub origin: Origin,
-}
-
 /// The record astc keeps for one component: per version, the digest and summary.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -299,37 +258,29 @@ struct VersionRecord {
     summary: ComponentSummary,
 }
 
-/// An astc registry directory, optionally backed by an asterai local store.
-pub struct Registry<'a> {
+/// An astc registry directory.
+pub struct Registry {
     root: PathBuf,
-    asterai: Option<PathBuf>,
-    inspector: &'a dyn Inspector,
+    id: SourceId,
     records: Mutex<BTreeMap<PackageName, Arc<Record>>>,
-    summaries: Mutex<BTreeMap<(PackageName, Version), Arc<ComponentSummary>>>,
 }
 
-impl<'a> Registry<'a> {
-    /// Opens the registry at `root` (which need not exist yet); `inspector` summarizes files
-    /// that have no record.
-    pub fn open(root: impl Into<PathBuf>, inspector: &'a dyn Inspector) -> Self {
+impl Registry {
+    /// Opens the registry at `root` (which need not exist yet); the lock records it as
+    /// given.
+    pub fn open(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
         Registry {
-            root: root.into(),
-            asterai: None,
-            inspector,
+            id: SourceId::Registry(crate::fs::slashes(&root)),
+            root,
             records: Mutex::default(),
-            summaries: Mutex::default(),
         }
     }
 
-    /// Also reads components from an asterai local store.
-    pub fn with_asterai_store(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.asterai = Some(dir.into());
+    /// Has the lock record the registry as `label` (relative to the manifest's directory).
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.id = SourceId::Registry(label.into());
         self
-    }
-
-    /// The asterai store, if one is read.
-    pub fn asterai_store(&self) -> Option<&Path> {
-        self.asterai.as_deref()
     }
 
     /// The registry directory.
@@ -353,12 +304,6 @@ impl<'a> Registry<'a> {
             .join("records")
             .join(name.namespace())
             .join(format!("{}.json", name.name()))
-    }
-
-    fn asterai_path(&self, dir: &Path, name: &PackageName, version: &Version) -> PathBuf {
-        dir.join(name.namespace())
-            .join(format!("{}@{version}", name.name()))
-            .join("component.wasm")
     }
 
     fn record(&self, name: &PackageName) -> Result<Arc<Record>, RegistryError> {
@@ -405,159 +350,147 @@ impl<'a> Registry<'a> {
         }
     }
 
-    /// Reads a registry file, refusing directories and links that leave `base`.
-    fn read_entry(&self, base: &Path, path: &Path) -> Result<(Arc<[u8]>, Digest), RegistryError> {
-        // A link anywhere on the way (the file, its package or namespace directory) must
-        // not lead out of the registry: what is read is what the registry holds.
-        let target = fs::canonicalize(path).map_err(io_err(path))?;
-        let base = fs::canonicalize(base).map_err(io_err(base))?;
-        if !target.starts_with(&base) {
-            return Err(RegistryError::Escapes {
-                path: path.to_path_buf(),
-                target,
-            });
-        }
-        let meta = fs::metadata(path).map_err(io_err(path))?;
-        if !meta.is_file() {
-            return Err(RegistryError::NotAFile {
-                path: path.to_path_buf(),
-            });
-        }
-        crate::fs::read_hashed(path).map_err(io_err(path))
-    }
-
-    fn dir_versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
-        let dir = self.package_dir(name);
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Ok(Vec::new()),
-            Err(e) => return Err(io_err(&dir)(e)),
-        };
-        let mut out = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(io_err(&dir))?;
-            let file_name = entry.file_name();
-            let Some(file_name) = file_name.to_str() else {
-                continue;
-            };
-            // Temporary files of an interrupted write start with a dot; foreign files are
-            // not versions.
-            if let Some(stem) = file_name.strip_suffix(".wasm")
-                && let Ok(v) = parse_version(stem)
-            {
-                out.push(v);
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
-
-    fn asterai_versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
-        let Some(store) = &self.asterai else {
-            return Ok(Vec::new());
-        };
-        let dir = store.join(name.namespace());
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(io_err(&dir)(e)),
-        };
-        let prefix = format!("{}@", name.name());
-        let mut out = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(io_err(&dir))?;
-            if let Some(v) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.strip_prefix(&prefix))
-                .and_then(|v| parse_version(v).ok())
-                && entry.path().join("component.wasm").exists()
-            {
-                out.push(v);
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
-
-    /// Reads `name` `version`, checking its bytes against the registry's record and, when
-    /// both sources hold it, against the other copy.
-    fn load_checked(&self, name: &PackageName, version: &Version) -> Result<Loaded, RegistryError> {
-        let path = self.path_of(name, version);
-        let in_dir = match fs::symlink_metadata(&path) {
-            Ok(_) => true,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        let from_store = self
-            .asterai
-            .as_ref()
-            .map(|dir| (dir, self.asterai_path(dir, name, version)))
-            .filter(|(_, p)| p.exists());
-        let first = if in_dir {
-            let (bytes, digest) = self.read_entry(&self.root, &path)?;
-            self.check_record(name, version, &path, digest)?;
-            Some(Loaded {
-                bytes,
+    fn write_record(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        digest: Digest,
+        summary: &ComponentSummary,
+    ) -> Result<(), RegistryError> {
+        let mut record = (*self.record(name)?).clone();
+        record.versions.insert(
+            version.clone(),
+            VersionRecord {
                 digest,
-                path,
-                origin: Origin::Registry(self.root.clone()),
-            })
+                summary: summary.clone().normalize(),
+            },
+        );
+        let path = self.record_path(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        let mut json = serde_json::to_vec_pretty(&record).expect("records serialize");
+        json.push(b'\n');
+        write_atomic(&path, &json).map_err(io_err(&path))?;
+        self.records
+            .lock()
+            .unwrap()
+            .insert(name.clone(), Arc::new(record));
+        Ok(())
+    }
+
+    /// The published version a new `version` must stay compatible with: the nearest lower and
+    /// higher ones of its compatibility class, with their bytes.
+    fn neighbours(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Vec<Release>, RegistryError> {
+        let class = CompatClass::of(version);
+        let versions = self.versions(name)?;
+        let lower = versions
+            .iter()
+            .rev()
+            .find(|v| *v < version && class.contains(v));
+        let higher = versions.iter().find(|v| *v > version && class.contains(v));
+        let mut out = Vec::new();
+        for v in lower.into_iter().chain(higher) {
+            let loaded = self.fetch(name, v)?.ok_or_else(|| RegistryError::Missing {
+                name: name.clone(),
+                version: v.clone(),
+                location: Source::location(self),
+            })?;
+            out.push((v.clone(), loaded.bytes));
+        }
+        Ok(out)
+    }
+}
+
+impl Source for Registry {
+    fn id(&self) -> &SourceId {
+        &self.id
+    }
+
+    fn location(&self) -> String {
+        let mut s = format!("registry directory `{}`", self.root.display());
+        if !self.root.exists() {
+            s.push_str(" (which does not exist)");
+        }
+        s
+    }
+
+    fn names(&self) -> Result<Vec<PackageName>, RegistryError> {
+        Ok(scan_names(&self.root, |entry| Some(entry)))
+    }
+
+    fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
+        // Temporary files of an interrupted write start with a dot; foreign files are not
+        // versions.
+        list_versions(&self.package_dir(name), |_, file_name| {
+            parse_version(file_name.strip_suffix(".wasm")?).ok()
+        })
+    }
+
+    /// Reads `name` `version`, checking its bytes against the registry's record.
+    fn fetch(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<Loaded>, RegistryError> {
+        let path = self.path_of(name, version);
+        match fs::symlink_metadata(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        let (bytes, digest) = read_entry(&self.root, &path)?;
+        self.check_record(name, version, &path, digest)?;
+        Ok(Some(Loaded {
+            bytes,
+            digest,
+            path,
+            source: self.id.clone(),
+        }))
+    }
+
+    fn recorded_summary(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Option<ComponentSummary>, RegistryError> {
+        Ok(match self.record(name)?.versions.get(version) {
+            Some(rec) if self.path_of(name, version).exists() => Some(rec.summary.clone()),
+            _ => None,
+        })
+    }
+
+    fn inputs(&self, name: &PackageName, _version: &Version) -> Vec<PathBuf> {
+        let record = self.record_path(name);
+        if record.exists() {
+            vec![record]
         } else {
-            None
-        };
-        let second = match from_store {
-            Some((dir, p)) => {
-                let (bytes, digest) = self.read_entry(dir, &p)?;
-                Some(Loaded {
-                    digest,
-                    bytes,
-                    path: p,
-                    origin: Origin::AsteraiStore(dir.clone()),
-                })
-            }
-            None => None,
-        };
-        match (first, second) {
-            (Some(a), Some(b)) if a.digest != b.digest => Err(RegistryError::Conflict {
-                name: name.clone(),
-                version: version.clone(),
-                first: a.path,
-                first_digest: a.digest,
-                second: b.path,
-                second_digest: b.digest,
-            }),
-            (Some(a), _) | (None, Some(a)) => Ok(a),
-            (None, None) => Err(RegistryError::Missing {
-                name: name.clone(),
-                version: version.clone(),
-                location: self.location(),
-            }),
+            Vec::new()
         }
     }
 
-    /// Publishes `bytes` as `name` `version`.
-    ///
-    /// Under the registry's lock: identical bytes already published are a no-op; other bytes
-    /// under an existing version are refused; otherwise `check` is called with the nearest
-    /// lower and higher published versions of the same compatibility class (the releases the
-    /// new one must stay compatible with), and the file and its record are written
-    /// atomically.
-    pub fn publish(
+    fn listing_dirs(&self, name: Option<&PackageName>) -> Vec<PathBuf> {
+        match name {
+            Some(name) => vec![self.package_dir(name)],
+            None => namespace_dirs(&self.root),
+        }
+    }
+}
+
+impl Publish for Registry {
+    /// Under the registry's lock, so concurrent publishers see each other's versions; the
+    /// file and its record are written atomically.
+    fn publish(
         &self,
         name: &PackageName,
         version: &Version,
         bytes: &[u8],
         summary: &ComponentSummary,
-        check: impl FnOnce(&[(Version, Arc<[u8]>)]) -> Result<(), (Version, BoxError)>,
+        check: &mut CompatCheck<'_>,
     ) -> Result<Published, PublishError> {
         if name.is_host() {
             return Err(PublishError::Reserved { name: name.clone() });
@@ -572,13 +505,13 @@ impl<'a> Registry<'a> {
         let digest = Digest::of(bytes);
         let path = self.path_of(name, version);
         if fs::symlink_metadata(&path).is_ok() {
-            let (_, existing) = self.read_entry(&self.root, &path)?;
+            let (_, existing) = read_entry(&self.root, &path)?;
             // A file replaced behind the registry's back is reported as such, whatever is
             // being published: its bytes were never published, so they must neither count
             // as "unchanged" nor be quoted as what is published.
             self.check_record(name, version, &path, existing)?;
             if existing != digest {
-                let versions = self.dir_versions(name)?;
+                let versions = self.versions(name)?;
                 let latest = versions.last().unwrap_or(version);
                 let suggestion = Version::new(latest.major, latest.minor, latest.patch + 1);
                 return Err(PublishError::Immutable {
@@ -597,16 +530,7 @@ impl<'a> Registry<'a> {
         }
 
         let class = CompatClass::of(version);
-        let versions = self.dir_versions(name)?;
-        let lower = versions
-            .iter()
-            .rev()
-            .find(|v| *v < version && class.contains(v));
-        let higher = versions.iter().find(|v| *v > version && class.contains(v));
-        let mut neighbours = Vec::new();
-        for v in lower.into_iter().chain(higher) {
-            neighbours.push((v.clone(), self.load_checked(name, v)?.bytes));
-        }
+        let neighbours = self.neighbours(name, version)?;
         check(&neighbours).map_err(|(other, source)| {
             let help = if &other < version {
                 let next = if version.major > 0 {
@@ -640,186 +564,5 @@ impl<'a> Registry<'a> {
         }
         self.write_record(name, version, digest, summary)?;
         Ok(Published::Added { path, digest })
-    }
-
-    fn write_record(
-        &self,
-        name: &PackageName,
-        version: &Version,
-        digest: Digest,
-        summary: &ComponentSummary,
-    ) -> Result<(), RegistryError> {
-        let mut record = (*self.record(name)?).clone();
-        record.versions.insert(
-            version.clone(),
-            VersionRecord {
-                digest,
-                summary: summary.clone().normalize(),
-            },
-        );
-        let path = self.record_path(name);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_err(dir))?;
-        }
-        let mut json = serde_json::to_vec_pretty(&record).expect("records serialize");
-        json.push(b'\n');
-        write_atomic(&path, &json).map_err(io_err(&path))?;
-        self.records
-            .lock()
-            .unwrap()
-            .insert(name.clone(), Arc::new(record));
-        Ok(())
-    }
-}
-
-impl ComponentSource for Registry<'_> {
-    fn location(&self) -> String {
-        let mut s = format!("registry directory `{}`", self.root.display());
-        if !self.root.exists() {
-            s.push_str(" (which does not exist)");
-        }
-        if let Some(store) = &self.asterai {
-            s.push_str(&format!(" and asterai store `{}`", store.display()));
-        }
-        s
-    }
-
-    fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
-        let mut v = self.dir_versions(name)?;
-        v.extend(self.asterai_versions(name)?);
-        v.sort();
-        v.dedup();
-        Ok(v)
-    }
-
-    fn summary(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Arc<ComponentSummary>, RegistryError> {
-        let key = (name.clone(), version.clone());
-        if let Some(s) = self.summaries.lock().unwrap().get(&key) {
-            return Ok(s.clone());
-        }
-        let summary = match self.record(name)?.versions.get(version) {
-            Some(rec) if self.path_of(name, version).exists() => Arc::new(rec.summary.clone()),
-            _ => {
-                let loaded = self.load_checked(name, version)?;
-                let summary = self
-                    .inspector
-                    .summarize(&loaded.path, &loaded.bytes, loaded.digest)
-                    .map_err(|source| RegistryError::InvalidComponent {
-                        path: loaded.path.clone(),
-                        source,
-                    })?;
-                Arc::new(summary.normalize())
-            }
-        };
-        self.summaries.lock().unwrap().insert(key, summary.clone());
-        Ok(summary)
-    }
-
-    fn names(&self) -> Result<Vec<PackageName>, RegistryError> {
-        let mut out = Vec::new();
-        let mut scan = |dir: &Path, asterai: bool| -> Result<(), RegistryError> {
-            let Ok(namespaces) = fs::read_dir(dir) else {
-                return Ok(());
-            };
-            for ns in namespaces.flatten() {
-                let Ok(entries) = fs::read_dir(ns.path()) else {
-                    continue;
-                };
-                for entry in entries.flatten() {
-                    let file_name = entry.file_name();
-                    let mut n = file_name.to_string_lossy().into_owned();
-                    if asterai && let Some((base, _)) = n.split_once('@') {
-                        n = base.to_string();
-                    }
-                    let full = format!("{}:{n}", ns.file_name().to_string_lossy());
-                    if let Ok(name) = PackageName::parse(&full) {
-                        out.push(name);
-                    }
-                }
-            }
-            Ok(())
-        };
-        scan(&self.root, false)?;
-        if let Some(store) = &self.asterai {
-            scan(store, true)?;
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
-    }
-
-    fn load(&self, name: &PackageName, version: &Version) -> Result<Loaded, RegistryError> {
-        self.load_checked(name, version)
-    }
-}
-
-/// An in-memory registry for tests and benchmarks: summaries without bytes.
-#[derive(Debug, Default, Clone)]
-pub struct MemoryRegistry {
-    packages: BTreeMap<PackageName, BTreeMap<Version, Arc<ComponentSummary>>>,
-}
-
-impl MemoryRegistry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds `name` `version` with `summary`.
-    pub fn add(&mut self, name: PackageName, version: Version, summary: ComponentSummary) {
-        self.packages
-            .entry(name)
-            .or_default()
-            .insert(version, Arc::new(summary.normalize()));
-    }
-}
-
-impl ComponentSource for MemoryRegistry {
-    fn location(&self) -> String {
-        "the in-memory registry".into()
-    }
-
-    fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
-        Ok(self
-            .packages
-            .get(name)
-            .map(|v| v.keys().cloned().collect())
-            .unwrap_or_default())
-    }
-
-    fn summary(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Arc<ComponentSummary>, RegistryError> {
-        self.packages
-            .get(name)
-            .and_then(|v| v.get(version))
-            .cloned()
-            .ok_or_else(|| RegistryError::Missing {
-                name: name.clone(),
-                version: version.clone(),
-                location: self.location(),
-            })
-    }
-
-    fn names(&self) -> Result<Vec<PackageName>, RegistryError> {
-        Ok(self.packages.keys().cloned().collect())
-    }
-
-    /// Memory components have no bytes; the digest stands for the name and version.
-    fn load(&self, name: &PackageName, version: &Version) -> Result<Loaded, RegistryError> {
-        self.summary(name, version)?;
-        let bytes: Arc<[u8]> = Arc::from(Vec::new());
-        Ok(Loaded {
-            digest: Digest::of(format!("{name}@{version}").as_bytes()),
-            bytes,
-            path: PathBuf::from(format!("memory/{name}@{version}")),
-            origin: Origin::Registry(PathBuf::from("memory")),
-        })
     }
 }

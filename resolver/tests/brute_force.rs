@@ -268,8 +268,6 @@ fn run(case: &Case, lock: Option<&Lockfile>) -> Result<Resolution, ResolveError>
         }),
         locals: BTreeMap::new(),
         lock,
-        registry_label: "registry".into(),
-        asterai_label: None,
     };
     resolve(&req, &registry(case))
 }

@@ -71,8 +71,6 @@ fn run(
         root: Some(local("acme:app", "0.1.0", summary(root_imports, &[]))),
         locals: BTreeMap::new(),
         lock,
-        registry_label: "registry".into(),
-        asterai_label: None,
     };
     resolve(&req, reg)
 }
@@ -408,8 +406,6 @@ fn path_dependency_replaces_the_registry() {
         )),
         locals: locals.clone(),
         lock: None,
-        registry_label: "registry".into(),
-        asterai_label: None,
     };
     let r = resolve(&req, &reg).unwrap();
     assert_eq!(selected(&r), ["acme:kv@1.0.0"]);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use astc_compiler::WasmInspector;
+use astc_resolver::source::location::parse_registry_dir;
 use astc_resolver::{Project, ProjectError, ProjectOptions};
 
 mod call;
@@ -57,7 +58,7 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "PATH", default_value = "astc.toml")]
     pub manifest: PathBuf,
     /// Registry directory to use instead of the manifest's `[registry] path`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = parse_registry_dir)]
     pub registry: Option<PathBuf>,
     /// Also read components from this asterai local store
     /// (`<DIR>/<namespace>/<name>@<version>/component.wasm`).

@@ -3,10 +3,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use astc_compiler::compat::check_compatible;
-use astc_compiler::{WasmInspector, inspect, inspect_file};
+use astc_compiler::{inspect, inspect_file};
 use astc_resolver::manifest::DEFAULT_REGISTRY;
+use astc_resolver::source::location::parse_registry_dir;
 use astc_resolver::version::parse_version;
-use astc_resolver::{BoxError, Manifest, PackageName, Published, Registry, Version, Warning};
+use astc_resolver::{
+    BoxError, Manifest, PackageName, Publish, Published, Registry, Version, Warning,
+};
 
 use crate::ui;
 
@@ -29,7 +32,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_version)]
     version: Version,
     /// The registry directory [default: the manifest's `[registry] path`, else ./registry].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = parse_registry_dir)]
     registry: Option<PathBuf>,
     /// The manifest whose `[registry] path` to use when `--registry` is not given.
     #[arg(long, value_name = "PATH", default_value = "astc.toml")]
@@ -52,14 +55,14 @@ impl Args {
             &self.version,
             &new.summary,
         ));
-        let registry = Registry::open(&registry_dir, &WasmInspector);
+        let registry = Registry::open(&registry_dir);
         let version = self.version.clone();
         let outcome = registry.publish(
             &self.name,
             &self.version,
             &bytes,
             &new.summary,
-            |neighbours: &[(Version, Arc<[u8]>)]| {
+            &mut |neighbours: &[(Version, Arc<[u8]>)]| {
                 for (other, other_bytes) in neighbours {
                     let other_inspected =
                         inspect(other_bytes).map_err(|e| (other.clone(), BoxError::from(e)))?;

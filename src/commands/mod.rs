@@ -64,9 +64,6 @@ pub struct ProjectArgs {
     /// (`<DIR>/<namespace>/<name>@<version>/component.wasm`).
     #[arg(long, value_name = "DIR")]
     pub asterai_store: Option<PathBuf>,
-    /// Never use the network. This is the default: every registry is a local directory.
-    #[arg(long)]
-    pub offline: bool,
 }
 
 impl ProjectArgs {

@@ -1,35 +1,30 @@
-//! Rendering errors for people, and the exit code each kind of error maps to.
+//! The error a command fails with, how it is shown to people, and the exit status it maps to.
 //!
-//! Library errors implement `miette::Diagnostic`: a message, an optional code, an optional
-//! `help`, and a chain of causes. They print as
+//! Every library error implements [`Report`] (`astc_resolver::diagnostic`): a
+//! `miette::Diagnostic` with an exit class and JSON records. A command returns any of them
+//! as an [`Error`]; `main` asks it for its exit class and prints it with [`print_error`]:
 //!
 //! ```text
-//! error: failed to read manifest `astc.toml`
+//! error: invalid manifest `astc.toml`: `package.version`: invalid version `0.1`: ...
+//!  --> line 3, column 11
+//!   |
+//! 3 | version = "0.1"
+//!   |           ^^^^^
 //!
 //! Caused by:
 //!     No such file or directory (os error 2)
 //! help: create an `astc.toml` (see `astc help`) or pass `--manifest PATH`
 //! ```
+//!
+//! The first line is the error's message; a labelled span in its source code is shown below
+//! it like rustc does; then the causes (numbered when there are several) and the help.
 
-use std::io::Write;
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
 
-use miette::Diagnostic;
-
-/// An error that fits no other class (a bug, most likely).
-pub const EXIT_FAILURE: u8 = 1;
-/// Invalid command-line usage.
-pub const EXIT_USAGE: u8 = 2;
-/// Invalid input: a manifest, lock or component that cannot be used as it is.
-pub const EXIT_INPUT: u8 = 3;
-/// Resolution or registry policy failed: no versions fit, a cycle, an outdated lock, an
-/// immutable version, a breaking change.
-pub const EXIT_RESOLVE: u8 = 4;
-/// Type checking or composition failed.
-pub const EXIT_CHECK: u8 = 5;
-/// Reading or writing a file failed.
-pub const EXIT_IO: u8 = 6;
-/// The guest trapped, timed out or exceeded a limit (`run` and `call`).
-pub const EXIT_GUEST: u8 = 7;
+use anstyle::{AnsiColor, Style};
+use astc_resolver::diagnostic::{ExitClass, Record, Report, causes, line_column};
+use miette::{Diagnostic, SourceCode, SourceSpan};
 
 /// The exit-code table shown at the end of `astc --help`.
 pub const EXIT_CODES_HELP: &str = "\
@@ -51,110 +46,185 @@ Exit status:
   1  any other failure
 `astc run` otherwise exits with the guest's own exit code.";
 
-/// The exit code for an error, from its diagnostic code.
-pub fn exit_code(report: &miette::Report) -> u8 {
-    exit_code_for(&report.code().map(|c| c.to_string()).unwrap_or_default())
-}
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const HELP: Style = AnsiColor::Cyan.on_default().bold();
 
-/// The exit code for a diagnostic code (docs/reference.md lists them all).
-pub fn exit_code_for(code: &str) -> u8 {
-    let parts: Vec<&str> = code.split("::").collect();
-    match parts.as_slice() {
-        [_, _, "io"] | ["astc", "project" | "manifest", "read"] => EXIT_IO,
-        ["astc", "usage", _] => EXIT_USAGE,
-        ["astc", "manifest", _] | ["astc", "inspect", _] => EXIT_INPUT,
-        ["astc", "lock", _] => EXIT_INPUT,
-        ["astc", "project", "invalid_component" | "unknown_version"] => EXIT_INPUT,
-        [
-            "astc",
-            "registry",
-            "invalid_component" | "corrupt_record" | "not_a_file" | "escapes",
-        ] => EXIT_INPUT,
-        ["astc", "resolve" | "publish" | "registry", _] => EXIT_RESOLVE,
-        ["astc", "project", _] => EXIT_RESOLVE,
-        ["astc", "check" | "compose", _] => EXIT_CHECK,
-        ["astc", "verify", "differs"] => EXIT_CHECK,
-        ["astc", "run", "invalid"] => EXIT_INPUT,
-        [
-            "astc",
-            "run",
-            "trap" | "stack_overflow" | "memory_limit" | "resource_limit" | "timeout" | "host",
-        ] => EXIT_GUEST,
-        [
-            "astc",
-            "run",
-            "instantiate" | "no_run_export" | "no_such_function",
-        ] => EXIT_INPUT,
-        ["astc", "run", "invalid_args" | "result"] => EXIT_INPUT,
-        _ => EXIT_FAILURE,
+/// Why a command failed: any astc error.
+pub struct Error(Box<dyn Report + Send + Sync>);
+
+/// The result of a command.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl<E: Report + Send + Sync + 'static> From<E> for Error {
+    fn from(e: E) -> Self {
+        Error(Box::new(e))
     }
 }
 
-/// Prints `report` to stderr: the error, its causes, then its help; or, with
-/// `--message-format json`, one JSON object per problem.
-pub fn print_error(report: &miette::Report) {
+impl Error {
+    /// An invalid use of the command line that clap cannot see (a `--dir` that is not a
+    /// directory), with its `astc::usage::*` code.
+    pub fn usage(code: &'static str, message: String, help: &'static str) -> Self {
+        Error::from(Usage {
+            code,
+            message,
+            help,
+        })
+    }
+
+    /// An error astc does not classify (writing to standard output failed).
+    pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::from(Other(Box::new(e)))
+    }
+
+    /// The exit class.
+    pub fn exit_class(&self) -> ExitClass {
+        self.0.exit_class()
+    }
+
+    /// The `--message-format json` records. Help that only a type-erased cause knows is
+    /// filled in, as people see it.
+    pub fn records(&self) -> Vec<Record> {
+        let mut records = self.0.records();
+        if records.iter().any(|r| r.help.is_none())
+            && let Some(help) = self.help()
+        {
+            for r in records.iter_mut().filter(|r| r.help.is_none()) {
+                r.help = Some(help.clone());
+            }
+        }
+        records
+    }
+
+    /// The help: the error's own or, when it has none, that of a cause the resolver only
+    /// sees as a boxed error.
+    fn help(&self) -> Option<String> {
+        let diag: &dyn Diagnostic = &*self.0;
+        diag.help()
+            .map(|h| h.to_string())
+            .or_else(|| astc_compiler::diagnostic::cause_help(diag))
+    }
+}
+
+/// An `astc::usage::*` error found after clap parsed the arguments.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Usage {
+    code: &'static str,
+    message: String,
+    help: &'static str,
+}
+
+impl Diagnostic for Usage {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.help))
+    }
+}
+
+impl Report for Usage {
+    fn exit_class(&self) -> ExitClass {
+        ExitClass::Usage
+    }
+}
+
+/// An error with no code: its message, its causes and exit status 1.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+struct Other(Box<dyn std::error::Error + Send + Sync>);
+
+impl Diagnostic for Other {}
+
+impl Report for Other {
+    fn exit_class(&self) -> ExitClass {
+        ExitClass::Failure
+    }
+}
+
+/// Prints `err` to stderr: for people, or with `--message-format json` one JSON object per
+/// problem.
+pub fn print_error(err: &Error) {
     if crate::ui::format() == crate::ui::MessageFormat::Json {
-        for record in crate::json::error(report) {
-            record.print();
+        for record in err.records() {
+            crate::ui::record(&record);
         }
         return;
     }
-    let mut err = std::io::stderr().lock();
-    let (red, bold_cyan, reset) = if crate::ui::use_color() {
-        ("\x1b[1;31m", "\x1b[1;36m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
-    let _ = writeln!(err, "{red}error{reset}: {report}");
-    let diag: &dyn Diagnostic = report.as_ref();
-    let causes = causes(diag);
-    if !causes.is_empty() {
-        let _ = writeln!(err, "\nCaused by:");
-        if causes.len() == 1 {
-            let _ = writeln!(err, "    {}", indent(&causes[0], "    "));
-        } else {
-            for (i, c) in causes.iter().enumerate() {
-                let _ = writeln!(err, "    {i}: {}", indent(c, "       "));
+    let mut text = String::new();
+    let _ = render(&*err.0, err.help(), &mut text);
+    let _ = crate::ui::stderr().write_all(text.as_bytes());
+}
+
+/// Renders a diagnostic for people, styled (the stream strips styles where colour is off):
+/// message, labelled snippets, causes, help. Several hints are one help text, one per line
+/// after `\nhelp: `.
+fn render(diag: &dyn Diagnostic, help: Option<String>, out: &mut String) -> fmt::Result {
+    writeln!(out, "{ERROR}error{ERROR:#}: {diag}")?;
+    if let (Some(source), Some(labels)) = (diag.source_code(), diag.labels()) {
+        for label in labels {
+            if let Some(snippet) = snippet(source, *label.inner()) {
+                out.push_str(&snippet);
             }
         }
     }
-    if let Some(help) = help(diag) {
+    let causes = causes(diag);
+    if !causes.is_empty() {
+        writeln!(out, "\nCaused by:")?;
+        if let [cause] = causes.as_slice() {
+            writeln!(out, "    {}", indent(cause, "    "))?;
+        } else {
+            for (i, c) in causes.iter().enumerate() {
+                writeln!(out, "    {i}: {}", indent(c, "       "))?;
+            }
+        }
+    }
+    if let Some(help) = help {
         for line in help.split("\nhelp: ") {
-            let _ = writeln!(err, "{bold_cyan}help{reset}: {line}");
+            writeln!(out, "{HELP}help{HELP:#}: {line}")?;
         }
     }
+    Ok(())
 }
 
-/// The diagnostic's help or, when it has none, the help of the first cause that is itself a
-/// diagnostic astc knows (causes cross crate boundaries as plain errors).
-pub fn help(diag: &dyn Diagnostic) -> Option<String> {
-    if let Some(h) = diag.help() {
-        return Some(h.to_string());
-    }
-    let mut next = std::error::Error::source(diag);
-    while let Some(e) = next {
-        if let Some(d) = e.downcast_ref::<astc_compiler::InspectError>() {
-            return d.help().map(|h| h.to_string());
-        }
-        next = e.source();
-    }
-    None
-}
-
-/// The cause chain below the top error, skipping causes whose text the parent already shows.
-pub fn causes(diag: &dyn Diagnostic) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut shown = diag.to_string();
-    let mut next = std::error::Error::source(diag);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !shown.contains(&text) {
-            out.push(text.clone());
-        }
-        shown = text;
-        next = e.source();
-    }
-    out
+/// The line holding the start of `span`, with a marker under the span, like rustc:
+///
+/// ```text
+///  --> line 3, column 11
+///   |
+/// 3 | version = "0.1"
+///   |           ^^^^^
+/// ```
+///
+/// Columns count characters; the marker stops at the end of the line.
+fn snippet(source: &dyn SourceCode, span: SourceSpan) -> Option<String> {
+    // An empty span with unbounded context after it reads the whole text.
+    let whole = source
+        .read_span(&SourceSpan::from(0..0), 0, usize::MAX)
+        .ok()?;
+    let text = std::str::from_utf8(whole.data()).ok()?;
+    let start = span.offset().min(text.len());
+    let (line_no, col) = line_column(text, start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[line_start..line_end];
+    let end = (span.offset() + span.len()).clamp(start, line_end);
+    let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
+    let gutter = line_no.to_string().len();
+    let mut out = String::new();
+    let _ = writeln!(out, "{:gutter$}--> line {line_no}, column {col}", "");
+    let _ = writeln!(out, "{:gutter$} |", "");
+    let _ = writeln!(out, "{line_no} | {line}");
+    let _ = writeln!(
+        out,
+        "{:gutter$} | {}{}",
+        "",
+        " ".repeat(col - 1),
+        "^".repeat(width)
+    );
+    Some(out)
 }
 
 fn indent(s: &str, pad: &str) -> String {
@@ -162,60 +232,4 @@ fn indent(s: &str, pad: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// docs/reference.md documents every code with its exit status; the two must agree, and
-    /// every code the sources use must be documented.
-    #[test]
-    fn documented_codes_and_exit_statuses_match() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let doc = std::fs::read_to_string(root.join("docs/reference.md")).unwrap();
-        let mut documented = std::collections::BTreeMap::new();
-        for line in doc.lines() {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            if let [_, code, exit, ..] = cells.as_slice()
-                && let Some(code) = code
-                    .strip_prefix("`astc::")
-                    .and_then(|c| c.strip_suffix('`'))
-                && let Ok(exit) = exit.parse::<u8>()
-            {
-                documented.insert(format!("astc::{code}"), exit);
-            }
-        }
-        assert!(documented.len() > 40, "the table was not found");
-        for (code, exit) in &documented {
-            assert_eq!(exit_code_for(code), *exit, "exit status of `{code}`");
-        }
-        let mut used = std::collections::BTreeSet::new();
-        for dir in ["src", "resolver/src", "compiler/src", "runner/src"] {
-            let mut stack = vec![root.join(dir)];
-            while let Some(d) = stack.pop() {
-                for e in std::fs::read_dir(&d).unwrap() {
-                    let p = e.unwrap().path();
-                    if p.is_dir() {
-                        stack.push(p);
-                        continue;
-                    }
-                    let text = std::fs::read_to_string(&p).unwrap();
-                    for (i, _) in text.match_indices("astc::") {
-                        let rest = &text[i..];
-                        let end = rest
-                            .find(|c: char| !(c.is_ascii_lowercase() || c == ':' || c == '_'))
-                            .unwrap_or(rest.len());
-                        let code = rest[..end].trim_end_matches(':');
-                        if code.matches("::").count() == 2 && !code.starts_with("astc::warn") {
-                            used.insert(code.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        for code in &used {
-            assert!(
-                documented.contains_key(code),
-                "`{code}` is used but not documented in docs/reference.md"
-            );
-        }
-    }
-}
+mod tests;

@@ -9,7 +9,6 @@ use clap::Parser;
 
 mod commands;
 mod diagnostic;
-mod json;
 mod ui;
 
 /// astc's version and the component-model crates it is built with.
@@ -41,7 +40,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                diagnostic::EXIT_USAGE
+                astc_resolver::diagnostic::ExitClass::Usage.code()
             } else {
                 0
             };
@@ -52,10 +51,9 @@ fn main() -> ExitCode {
     ui::set_format(cli.message_format);
     match cli.command.run() {
         Ok(code) => code,
-        Err(report) => {
-            let code = diagnostic::exit_code(&report);
-            diagnostic::print_error(&report);
-            ExitCode::from(code)
+        Err(err) => {
+            diagnostic::print_error(&err);
+            ExitCode::from(err.exit_class().code())
         }
     }
 }

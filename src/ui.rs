@@ -4,11 +4,21 @@
 //! message); colour only on a terminal and never when `NO_COLOR` is set. With
 //! `--message-format json`, stderr carries only diagnostics, one JSON object per line, and
 //! status lines are left out.
+//!
+//! Text is styled with `anstyle` and written through an `anstream` stream that drops the
+//! styles when colour is off; astc decides when (its rule above), not `anstream`'s detection,
+//! which would also honour `CLICOLOR_FORCE`.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, StderrLock, Write};
 use std::sync::OnceLock;
 
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
 use astc_resolver::Warning;
+use astc_resolver::diagnostic::Record;
+
+const STATUS: Style = AnsiColor::Green.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 
 /// How diagnostics are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -41,31 +51,37 @@ pub fn use_color() -> bool {
     format() == MessageFormat::Human && color()
 }
 
+/// Stderr, locked, keeping styles only when diagnostics may use colour.
+pub fn stderr() -> AutoStream<StderrLock<'static>> {
+    let choice = if use_color() {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    };
+    AutoStream::new(std::io::stderr().lock(), choice)
+}
+
 /// Prints `verb message`, e.g. `   Published acme:greeter v1.0.0`.
 pub fn status(verb: &str, message: impl std::fmt::Display) {
     if format() == MessageFormat::Json {
         return;
     }
-    let mut err = std::io::stderr().lock();
-    let _ = if use_color() {
-        writeln!(err, "\x1b[1;32m{verb:>12}\x1b[0m {message}")
-    } else {
-        writeln!(err, "{verb:>12} {message}")
-    };
+    let _ = writeln!(stderr(), "{STATUS}{verb:>12}{STATUS:#} {message}");
 }
 
 /// Prints a warning.
 pub fn warning(w: &Warning) {
     if format() == MessageFormat::Json {
-        crate::json::warning(w).print();
+        record(&Record::warning(w));
         return;
     }
-    let mut err = std::io::stderr().lock();
-    let _ = if use_color() {
-        writeln!(err, "\x1b[1;33mwarning\x1b[0m: {w}")
-    } else {
-        writeln!(err, "warning: {w}")
-    };
+    let _ = writeln!(stderr(), "{WARNING}warning{WARNING:#}: {w}");
+}
+
+/// Prints a diagnostic as one line of JSON (`--message-format json`).
+pub fn record(r: &Record) {
+    let line = serde_json::to_string(r).expect("records serialize");
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Prints every warning of a list.

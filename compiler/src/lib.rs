@@ -24,6 +24,7 @@ pub mod cache;
 pub mod check;
 pub mod compat;
 pub mod compose;
+pub mod diagnostic;
 pub mod host;
 pub mod inspect;
 pub mod provenance;

@@ -31,6 +31,7 @@
 // only move the allocation.
 #![allow(clippy::result_large_err)]
 
+pub mod diagnostic;
 pub mod digest;
 pub mod fs;
 pub mod graph;

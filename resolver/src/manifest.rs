@@ -25,14 +25,15 @@
 //! checked, and every error names the file, the key and, where it can, the line.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use miette::SourceSpan;
 use semver::{Version, VersionReq};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub(crate) use crate::diagnostic::line_column;
 use crate::name::{InterfaceName, PackageName};
 use crate::suggest;
 use crate::version::parse_version;
@@ -124,17 +125,19 @@ pub enum ManifestError {
         source: std::io::Error,
     },
     /// The file is not valid TOML, or does not have the manifest's shape.
-    #[error("invalid manifest `{}`: {message}{}", path.display(), snippet.as_deref().unwrap_or(""))]
+    #[error("invalid manifest `{}`: {message}", path.display())]
     #[diagnostic(code(astc::manifest::invalid))]
     Invalid {
         /// The manifest path.
         path: PathBuf,
         /// What is wrong.
         message: String,
-        /// The offending line with a marker under the problem, when known.
-        snippet: Option<String>,
-        /// The 1-based line and column of the problem, when known.
-        location: Option<(usize, usize)>,
+        /// The manifest's text, when the problem has a place in it.
+        #[source_code]
+        text: Option<String>,
+        /// Where in `text` the problem is, when known.
+        #[label]
+        span: Option<SourceSpan>,
         /// How to fix it, if known.
         #[help]
         help: Option<String>,
@@ -146,9 +149,21 @@ impl ManifestError {
         ManifestError::Invalid {
             path: path.to_path_buf(),
             message,
-            snippet: None,
-            location: None,
+            text: None,
+            span: None,
             help,
+        }
+    }
+
+    /// The 1-based line and column (in characters) of the problem, when known.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        match self {
+            ManifestError::Invalid {
+                text: Some(text),
+                span: Some(span),
+                ..
+            } => Some(line_column(text, span.offset())),
+            _ => None,
         }
     }
 }
@@ -274,17 +289,6 @@ impl Manifest {
     }
 }
 
-/// The 1-based line and column (in characters) of byte `offset` in `text`, for messages
-/// that point into a TOML file.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
-}
-
 struct Parser<'a> {
     path: &'a Path,
     text: &'a str,
@@ -301,42 +305,15 @@ impl Parser<'_> {
     }
 
     fn located(&self, message: String, span: Range<usize>, help: Option<String>) -> ManifestError {
-        let (snippet, line, column) = self.locate(span);
+        let start = span.start.min(self.text.len());
+        let end = span.end.clamp(start, self.text.len());
         ManifestError::Invalid {
             path: self.path.to_path_buf(),
             message,
-            snippet: Some(snippet),
-            location: Some((line, column)),
+            text: Some(self.text.to_string()),
+            span: Some((start..end).into()),
             help,
         }
-    }
-
-    /// The offending line with a marker under the span, like rustc, and its line and column.
-    fn locate(&self, span: Range<usize>) -> (String, usize, usize) {
-        let start = span.start.min(self.text.len());
-        let (line_no, col) = line_column(self.text, start);
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
-        let line = &self.text[line_start..line_end];
-        let width = self.text[start..span.end.min(line_end).max(start)]
-            .chars()
-            .count()
-            .max(1);
-        let gutter = line_no.to_string().len();
-        let mut out = String::from("\n");
-        let _ = writeln!(out, "{:gutter$}--> line {line_no}, column {col}", "");
-        let _ = writeln!(out, "{:gutter$} |", "");
-        let _ = writeln!(out, "{line_no} | {line}");
-        let _ = write!(
-            out,
-            "{:gutter$} | {}{}",
-            "",
-            " ".repeat(col - 1),
-            "^".repeat(width)
-        );
-        (out, line_no, col)
     }
 
     fn at<T>(&self, spanned: &Spanned<T>, message: String, help: Option<String>) -> ManifestError {
@@ -591,18 +568,17 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Manifest, String> {
-        Manifest::parse(Path::new("astc.toml"), text).map_err(|e| match e {
-            ManifestError::Invalid {
-                message,
-                snippet,
-                help,
-                ..
-            } => format!(
-                "{message}{}\nhelp: {}",
-                snippet.unwrap_or_default(),
-                help.unwrap_or_default()
-            ),
-            e => e.to_string(),
+        Manifest::parse(Path::new("astc.toml"), text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|(line, column)| format!(" (line {line}, column {column})"))
+                .unwrap_or_default();
+            match e {
+                ManifestError::Invalid { message, help, .. } => {
+                    format!("{message}{at}\nhelp: {}", help.unwrap_or_default())
+                }
+                e => e.to_string(),
+            }
         })
     }
 
@@ -714,6 +690,32 @@ path = "reg"
                 assert!(e.contains(n), "missing {n:?} in:\n{e}");
             }
         }
+    }
+
+    /// The label covers the offending value, and the location is its first character.
+    #[test]
+    fn label_points_at_the_value() {
+        use miette::Diagnostic;
+
+        let text = FULL.replace("version = \"0.1.0\"", "version = \"0.1\"");
+        let e = Manifest::parse(Path::new("astc.toml"), &text).unwrap_err();
+        assert_eq!(e.location(), Some((4, 11)));
+        let labels: Vec<_> = e.labels().unwrap().collect();
+        assert_eq!(labels.len(), 1);
+        let span = *labels[0].inner();
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "\"0.1\"");
+        let source = e.source_code().unwrap();
+        let contents = source.read_span(&span, 0, 0).unwrap();
+        assert_eq!(contents.line(), 3, "0-based line of the span");
+        assert_eq!(
+            e.to_string(),
+            "invalid manifest `astc.toml`: `package.version`: invalid version `0.1`: \
+             expected MAJOR.MINOR.PATCH, e.g. `0.1.0`"
+        );
+
+        let unlocated = ManifestError::invalid(Path::new("astc.toml"), "bad".into(), None);
+        assert!(unlocated.labels().is_none_or(|mut l| l.next().is_none()));
+        assert!(unlocated.location().is_none());
     }
 
     #[test]

@@ -35,6 +35,7 @@
 #![allow(clippy::result_large_err)]
 
 mod cache;
+mod diagnostic;
 mod host;
 mod http;
 pub mod json;

@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let project = self.project.load()?;
         let checked = check_project(&project, self.locked)?;
         ui::warnings(&checked.resolution.warnings);

@@ -6,9 +6,9 @@ use astc_compiler::build::{
     Output, compose_key, compose_project, default_output, is_fresh, record_fresh,
 };
 use astc_resolver::Manifest;
-use miette::IntoDiagnostic;
 
 use super::ProjectArgs;
+use crate::diagnostic::Error;
 use crate::ui;
 
 /// Resolve, type-check and fuse the project into one self-contained component.
@@ -40,13 +40,13 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let to_stdout = self.output.as_deref() == Some(std::path::Path::new("-"));
         if to_stdout && std::io::stdout().is_terminal() {
-            return Err(miette::miette!(
-                code = "astc::usage::binary_to_terminal",
-                help = "redirect standard output to a file, or pass `-o FILE`",
-                "refusing to write a binary component to a terminal"
+            return Err(Error::usage(
+                "astc::usage::binary_to_terminal",
+                "refusing to write a binary component to a terminal".into(),
+                "redirect standard output to a file, or pass `-o FILE`",
             ));
         }
         let options = self.project.options();
@@ -77,8 +77,8 @@ impl Args {
         ui::warnings(&built.checked.resolution.warnings);
         if to_stdout {
             let mut out = std::io::stdout().lock();
-            built.composed.write_to(&mut out).into_diagnostic()?;
-            out.flush().into_diagnostic()?;
+            built.composed.write_to(&mut out).map_err(Error::other)?;
+            out.flush().map_err(Error::other)?;
         }
         if !to_stdout {
             record_fresh(&project, &built, &key);

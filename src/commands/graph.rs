@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let project = self.project.load()?;
         let locked = project.lock(LockMode::ReadOnly)?;
         ui::warnings(&locked.resolution.warnings);

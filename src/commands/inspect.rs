@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let (_, inspected) = inspect_file(&self.file)?;
         print!("{}", inspected.render(self.verbose));
         Ok(ExitCode::SUCCESS)

@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let project = self.project.load()?;
         let mode = if self.locked {
             LockMode::Locked

@@ -35,7 +35,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         match self {
             Command::Publish(a) => a.run(),
             Command::Lock(a) => a.run(),

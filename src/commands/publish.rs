@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let registry_dir = match &self.registry {
             Some(dir) => dir.clone(),
             None if self.manifest.exists() => {

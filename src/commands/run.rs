@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn run(self) -> miette::Result<ExitCode> {
+    pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let runner = self.sandbox.runner()?;
         let sandbox = self.sandbox.sandbox()?;
         let program = runner.load(&self.file)?;

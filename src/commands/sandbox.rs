@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use astc_runner::{DirGrant, Runner, Sandbox};
 
+use crate::diagnostic::Error;
+
 /// What the guest may do. Nothing is granted by default.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SandboxArgs {
@@ -41,7 +43,7 @@ pub struct SandboxArgs {
 }
 
 impl SandboxArgs {
-    pub fn runner(&self) -> miette::Result<Runner> {
+    pub fn runner(&self) -> crate::diagnostic::Result<Runner> {
         let cache = if self.no_cache {
             None
         } else {
@@ -52,7 +54,7 @@ impl SandboxArgs {
         Ok(Runner::new(cache)?)
     }
 
-    pub fn sandbox(&self) -> miette::Result<Sandbox> {
+    pub fn sandbox(&self) -> crate::diagnostic::Result<Sandbox> {
         let mut dirs = Vec::new();
         for (spec, read_only) in self
             .dirs
@@ -65,10 +67,10 @@ impl SandboxArgs {
                 None => (spec.as_str(), spec.as_str()),
             };
             if !std::path::Path::new(host).is_dir() {
-                return Err(miette::miette!(
-                    code = "astc::usage::dir",
-                    help = "pass an existing directory: `--dir HOST::GUEST`",
-                    "`{host}` is not a directory"
+                return Err(Error::usage(
+                    "astc::usage::dir",
+                    format!("`{host}` is not a directory"),
+                    "pass an existing directory: `--dir HOST::GUEST`",
                 ));
             }
             dirs.push(DirGrant {
@@ -81,10 +83,10 @@ impl SandboxArgs {
         for e in &self.env {
             match e.split_once('=') {
                 Some(("", _)) => {
-                    return Err(miette::miette!(
-                        code = "astc::usage::env",
-                        help = "write `--env KEY=VALUE`, or `--env KEY` to pass the host's value",
-                        "invalid `--env {e}`: the variable name is empty"
+                    return Err(Error::usage(
+                        "astc::usage::env",
+                        format!("invalid `--env {e}`: the variable name is empty"),
+                        "write `--env KEY=VALUE`, or `--env KEY` to pass the host's value",
                     ));
                 }
                 Some((k, v)) => env.push((k.to_string(), v.to_string())),

@@ -1,0 +1,66 @@
+//! The runner's errors as the command line reports them: exit class and JSON record.
+
+use astc_resolver::diagnostic::{ExitClass, Record, Report};
+
+use crate::RunError;
+
+impl Report for RunError {
+    fn exit_class(&self) -> ExitClass {
+        match self {
+            RunError::Read { .. } => ExitClass::Io,
+            RunError::Invalid { .. }
+            | RunError::Instantiate { .. }
+            | RunError::NoRunExport { .. }
+            | RunError::NoSuchFunction { .. }
+            | RunError::InvalidArgs { .. }
+            | RunError::Result { .. } => ExitClass::Input,
+            RunError::Trap { .. }
+            | RunError::StackOverflow
+            | RunError::MemoryLimit { .. }
+            | RunError::ResourceLimit { .. }
+            | RunError::Timeout { .. }
+            | RunError::Host { .. } => ExitClass::Guest,
+            RunError::Engine { .. } => ExitClass::Failure,
+        }
+    }
+
+    fn records(&self) -> Vec<Record> {
+        let r = Record::error(self);
+        vec![match self {
+            RunError::Read { path, .. } | RunError::Invalid { path, .. } => r.with_file(path),
+            RunError::NoSuchFunction { target, .. }
+            | RunError::InvalidArgs { target, .. }
+            | RunError::Result { target, .. } => Record {
+                function: Some(target.clone()),
+                ..r
+            },
+            _ => r,
+        }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn guest_failures_and_bad_calls() {
+        let timeout = RunError::Timeout {
+            after: Duration::from_millis(300),
+        };
+        assert_eq!(timeout.exit_class(), ExitClass::Guest);
+        let call = RunError::NoSuchFunction {
+            target: "greet".into(),
+            available: "`hello: func()`".into(),
+        };
+        assert_eq!(call.exit_class(), ExitClass::Input);
+        assert_eq!(call.records()[0].function.as_deref(), Some("greet"));
+        let engine = RunError::Engine {
+            what: "compile",
+            message: "out of memory".into(),
+        };
+        assert_eq!(engine.exit_class(), ExitClass::Failure);
+    }
+}

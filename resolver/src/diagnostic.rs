@@ -457,7 +457,7 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
         // `=` after the two-byte `é`.
-        assert_eq!(line_column(text, 10), (2, 5));
+        assert_eq!(line_column(text, 10), (2, 4));
         assert_eq!(line_column(text, 1000), (3, 1));
     }
 }

@@ -1,3 +1,6 @@
+//! The exit status of every diagnostic code against docs/reference.md, and the rendering of
+//! labels, causes and help.
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

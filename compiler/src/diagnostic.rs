@@ -10,7 +10,6 @@ use crate::build::BuildError;
 use crate::check::CheckError;
 use crate::compose::ComposeError;
 use crate::inspect::{FileError, InspectError};
-use crate::typecheck::Mismatch;
 
 /// The help of the first [`InspectError`] among `err`'s causes.
 ///
@@ -90,21 +89,13 @@ impl Report for CheckError {
             }
             out.extend(p.mismatches.iter().map(|m| Record {
                 message: m.to_string(),
-                function: function(m).map(str::to_string),
+                function: m.function.clone(),
                 type_path: m.path.clone(),
                 ..per_import.clone()
             }));
         }
         out
     }
-}
-
-/// The function a mismatch is in, if it is in one: [`Mismatch::item`] is `function `f`` or
-/// `type `t``.
-fn function(m: &Mismatch) -> Option<&str> {
-    m.item
-        .strip_prefix("function `")
-        .and_then(|f| f.strip_suffix('`'))
 }
 
 impl Report for ComposeError {
@@ -177,9 +168,13 @@ mod tests {
 
     use super::*;
     use crate::check::ImportProblem;
+    use crate::typecheck::Mismatch;
 
     fn mismatch(item: &str, path: &[&str], detail: &str) -> Mismatch {
         Mismatch {
+            function: item
+                .strip_prefix("function `")
+                .map(|f| f.trim_end_matches('`').to_string()),
             item: item.into(),
             path: path.iter().map(|p| p.to_string()).collect(),
             detail: detail.into(),

@@ -35,6 +35,8 @@ use crate::wit::{describe, signature, type_name};
 pub struct Mismatch {
     /// The item at fault: `function \`greet\``, `type \`order\``.
     pub item: String,
+    /// The function at fault, when the item is a function.
+    pub function: Option<String>,
     /// Where inside its type, outermost first.
     pub path: Vec<String>,
     /// What differs: `expected string, found u32`.
@@ -68,17 +70,19 @@ pub fn compare_interfaces(expected: Side, found: Side) -> Vec<Mismatch> {
     let f = &found.resolve.interfaces[found.interface];
     for (name, func) in &e.functions {
         let item = format!("function `{name}`");
+        let first = cx.out.len();
         match f.functions.get(name) {
             Some(ffunc) => cx.functions(&item, func, ffunc),
-            None => cx.out.push(Mismatch {
-                item,
-                path: Vec::new(),
-                detail: format!(
+            None => cx.push(
+                &item,
+                &[],
+                format!(
                     "missing: `{name}: {}` is not exported",
                     signature(expected.resolve, func)
                 ),
-            }),
+            ),
         }
+        in_function(&mut cx.out[first..], name);
     }
     // Named types: those the functions reached were reported there, with a better path.
     for (name, tid) in &e.types {
@@ -86,11 +90,7 @@ pub fn compare_interfaces(expected: Side, found: Side) -> Vec<Mismatch> {
         match f.types.get(name) {
             Some(ftid) if cx.memo.contains_key(&(*tid, *ftid)) => {}
             Some(ftid) => cx.types(&item, &[], &Type::Id(*tid), &Type::Id(*ftid)),
-            None => cx.out.push(Mismatch {
-                item,
-                path: Vec::new(),
-                detail: "missing: the type is not exported".into(),
-            }),
+            None => cx.push(&item, &[], "missing: the type is not exported".into()),
         }
     }
     cx.out
@@ -107,7 +107,15 @@ pub fn compare_functions(
         expected.1,
         found.1,
     );
+    in_function(&mut cx.out, &expected.1.name);
     cx.out
+}
+
+/// Marks mismatches as found in function `name`.
+fn in_function(mismatches: &mut [Mismatch], name: &str) {
+    for m in mismatches {
+        m.function = Some(name.to_string());
+    }
 }
 
 /// Differences under a pair of types: (path relative to the pair, detail).
@@ -144,6 +152,7 @@ impl<'a> Cx<'a> {
     fn push(&mut self, item: &str, path: &[String], detail: String) {
         self.out.push(Mismatch {
             item: item.to_string(),
+            function: None,
             path: path.to_vec(),
             detail,
         });
@@ -572,6 +581,28 @@ mod tests {
                 "function `d`: missing: `d: func()` is not exported",
             ]
         );
+    }
+
+    /// Mismatches inside a function name it; those of a named type do not.
+    #[test]
+    fn mismatches_name_their_function() {
+        let (ra, ia) =
+            side("record o { a: string }\nf: func(x: o);\ng: func();\nrecord u { z: u8 }");
+        let (rb, ib) = side("record o { a: u8 }\nf: func(x: o);\nrecord u { z: u16 }");
+        let got: Vec<Option<String>> = compare_interfaces(
+            Side {
+                resolve: &ra,
+                interface: ia,
+            },
+            Side {
+                resolve: &rb,
+                interface: ib,
+            },
+        )
+        .into_iter()
+        .map(|m| m.function)
+        .collect();
+        assert_eq!(got, [Some("f".into()), Some("g".into()), None]);
     }
 
     #[test]

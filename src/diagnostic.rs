@@ -5,19 +5,17 @@
 //! as an [`Error`]; `main` asks it for its exit class and prints it with [`print_error`]:
 //!
 //! ```text
-//! error: invalid manifest `astc.toml`: `package.version`: invalid version `0.1`: ...
-//!  --> line 3, column 11
+//! error: invalid manifest `astc.toml`: unknown field `dependencys`, expected one of ...
+//!  --> line 6, column 2
 //!   |
-//! 3 | version = "0.1"
-//!   |           ^^^^^
-//!
-//! Caused by:
-//!     No such file or directory (os error 2)
-//! help: create an `astc.toml` (see `astc help`) or pass `--manifest PATH`
+//! 6 | [dependencys]
+//!   |  ^^^^^^^^^^^
+//! help: did you mean `dependencies`?
 //! ```
 //!
 //! The first line is the error's message; a labelled span in its source code is shown below
-//! it like rustc does; then the causes (numbered when there are several) and the help.
+//! it like rustc does; then the causes (`Caused by:`, numbered when there are several) and
+//! the help.
 
 use std::fmt::{self, Write as _};
 use std::io::Write as _;

@@ -16,7 +16,7 @@ use astc_resolver::{
 };
 use wit_parser::{InterfaceId, WorldItem, WorldKey};
 
-use crate::host::{HostProblem, check_host_import};
+use crate::capabilities::{HostProblem, check_host_import};
 use crate::inspect::{InspectError, Inspected, inspect};
 use crate::typecheck::{Mismatch, Side, compare_interfaces};
 
@@ -114,7 +114,7 @@ impl Decoded {
     pub fn new(resolution: &Resolution) -> Result<Self, CheckError> {
         let mut components = BTreeMap::new();
         for c in &resolution.components {
-            let inspected = crate::cache::Cache::global()
+            let inspected = crate::component_cache::Cache::global()
                 .get(&c.bytes, c.digest)
                 .and_then(|e| e.inspected())
                 .map_err(|source| CheckError::Invalid {

@@ -37,7 +37,7 @@ use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 use wasm_encoder::Section as _;
 
-use crate::cache::Cache;
+use crate::component_cache::Cache;
 use crate::provenance::{FORMAT, Provenance, ProvenanceEntry, ProvenanceImport};
 
 /// Component bytes shared without copying: a range of a shared buffer.

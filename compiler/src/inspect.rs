@@ -103,7 +103,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, InspectError> {
 /// component twice would double the cost).
 pub fn inspect_with_digest(bytes: &[u8], digest: Digest) -> Result<Inspected, InspectError> {
     check_header(bytes)?;
-    crate::cache::Cache::global()
+    crate::component_cache::Cache::global()
         .get(bytes, digest)?
         .inspected()
 }
@@ -248,7 +248,7 @@ impl Inspector for WasmInspector {
         digest: Digest,
     ) -> Result<ComponentSummary, BoxError> {
         check_header(bytes)?;
-        let entry = crate::cache::Cache::global().get(bytes, digest)?;
+        let entry = crate::component_cache::Cache::global().get(bytes, digest)?;
         Ok(entry.summary.clone())
     }
 }

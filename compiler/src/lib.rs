@@ -8,7 +8,10 @@
 //! - [`typecheck`]: compare an imported interface with the export that satisfies it, reporting
 //!   every difference with its path;
 //! - [`check`]: type-check every wired import of a resolution, reporting all mismatches;
-//! - [`host`]: the host interfaces the runner provides, for checking host imports;
+//! - [`capabilities`]: the table of host packages the runner provides, against which host
+//!   imports are checked;
+//! - [`component_cache`]: what was learned about each component, remembered by digest, under
+//!   the directory [`cache_dir`] chooses;
 //! - [`compose`]: fuse a checked resolution into one component with wac-graph;
 //! - [`build`]: the pipeline `astc check` and `astc compose` run, writing atomically;
 //! - [`compat`]: the breaking-change check `astc publish` runs between releases;
@@ -20,12 +23,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
-pub mod cache;
+pub mod cache_dir;
+pub mod capabilities;
 pub mod check;
 pub mod compat;
+pub mod component_cache;
 pub mod compose;
 pub mod diagnostic;
-pub mod host;
 pub mod inspect;
 pub mod provenance;
 mod stamp;

@@ -29,8 +29,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use arbitrary::Unstructured;
-use astc_compiler::cache::Cache;
 use astc_compiler::compat::check_compatible;
+use astc_compiler::component_cache::Cache;
 use astc_compiler::compose::{Bytes, Part, compose_parts};
 use astc_compiler::inspect::inspect_uncached;
 use astc_compiler::provenance;

@@ -15,9 +15,9 @@
 //!   own bytes.
 //!
 //! Entries are written atomically, `summary.json` last, so an entry is either complete or
-//! absent. The directory is `$ASTC_CACHE_DIR`, else `$XDG_CACHE_HOME/astc`, else
-//! `~/.cache/astc`; `ASTC_NO_CACHE=1` keeps everything in memory. Like a build directory the
-//! cache is trusted: see docs/security.md.
+//! absent. The directory is [`crate::cache_dir::default_dir`]'s (none with `ASTC_NO_CACHE=1`:
+//! everything stays in memory). Like a build directory the cache is trusted: see
+//! docs/security.md.
 
 use std::collections::HashMap;
 use std::fs;
@@ -101,20 +101,6 @@ pub struct Cache {
     memory: Mutex<HashMap<Digest, Arc<Entry>>>,
 }
 
-/// The default cache directory.
-pub fn default_dir() -> Option<PathBuf> {
-    if std::env::var_os("ASTC_NO_CACHE").is_some_and(|v| v == "1") {
-        return None;
-    }
-    if let Some(dir) = std::env::var_os("ASTC_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("astc"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("astc"))
-}
-
 impl Cache {
     /// A cache keeping entries under `dir` (or only in memory).
     pub fn new(dir: Option<PathBuf>) -> Self {
@@ -127,7 +113,7 @@ impl Cache {
     /// The process-wide cache in the default directory.
     pub fn global() -> &'static Cache {
         static CACHE: OnceLock<Cache> = OnceLock::new();
-        CACHE.get_or_init(|| Cache::new(default_dir()))
+        CACHE.get_or_init(|| Cache::new(crate::cache_dir::default_dir()))
     }
 
     fn entry_dir(&self, digest: &Digest) -> Option<PathBuf> {

@@ -24,6 +24,9 @@
 //!
 //! When printing, such a result is always written in the explicit form, so it reads back.
 //! NaN and infinities have no JSON form: results holding them are errors, not `null`.
+//!
+//! The module is long because it covers every WIT type in both directions; splitting the two
+//! directions apart would separate the rules each mapping must keep in step.
 
 use std::fmt;
 

@@ -4,7 +4,8 @@
 //! artifact as `<dir>/<sha256>-<engine hash>.cwasm` (atomically); later runs memory-map that
 //! file instead of compiling. The engine hash covers wasmtime's version and configuration,
 //! so an artifact is never loaded by an engine it does not fit; wasmtime also checks that
-//! itself and refuses mismatches with an error, in which case the entry is rebuilt.
+//! itself and refuses mismatches with an error, in which case the entry is rebuilt. The
+//! directory is the one all of astc's caches share ([`astc_compiler::cache_dir`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -13,18 +14,6 @@ use astc_resolver::Digest;
 use astc_resolver::fs::write_atomic;
 use wasmtime::Engine;
 use wasmtime::component::Component;
-
-/// The default cache directory: `$ASTC_CACHE_DIR`, else `$XDG_CACHE_HOME/astc`, else
-/// `~/.cache/astc`.
-pub fn default_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("ASTC_CACHE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("astc"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("astc"))
-}
 
 fn entry(engine: &Engine, dir: &Path, digest: &Digest) -> PathBuf {
     let mut h = DefaultHasher::new();
@@ -35,7 +24,7 @@ fn entry(engine: &Engine, dir: &Path, digest: &Digest) -> PathBuf {
 
 /// Loads `bytes` (whose digest is `digest`) as a component, from the cache when possible.
 /// Cache failures are never fatal: the component is compiled instead.
-pub fn load(
+pub(crate) fn load(
     engine: &Engine,
     dir: Option<&Path>,
     bytes: &[u8],

@@ -1,0 +1,316 @@
+//! The asterai environment: what a composition holds, as the asterai host API sees it.
+//!
+//! A component composed by astc carries its provenance (which components, their exports,
+//! who imports what from whom) and the bytes of each component. `list-components`,
+//! `get-component` and `component-implements` answer from the provenance;
+//! `call-component-function` composes the called component with what it imports from the
+//! composition (once per program, then cached) and instantiates it afresh, in a new store of
+//! the same invocation, for each call, as asterai does.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use astc_compiler::compose::{Bytes, Part, compose_parts};
+use astc_compiler::provenance::Provenance;
+use astc_resolver::{ComponentId, Digest, LockedImport, PackageName};
+use wasmtime::component::{Component, Val};
+
+use crate::asterai_api::{CallError, CallErrorKind, ComponentInfo, FunctionInfo, ParamInfo};
+use crate::code_cache;
+use crate::error::classify;
+use crate::invoke::{find_function, json_params, json_results};
+use crate::sandbox::Invocation;
+
+/// How deep `call-component-function` may nest before the call fails.
+const MAX_CALL_DEPTH: u32 = 16;
+
+/// What a composition holds: provenance and where each component's bytes are.
+pub(crate) struct Composition {
+    pub(crate) provenance: Provenance,
+    pub(crate) ranges: BTreeMap<Digest, std::ops::Range<usize>>,
+}
+
+impl Invocation {
+    fn composition(&self) -> Option<&Composition> {
+        self.program.composition.as_ref()
+    }
+
+    /// The composition's root component: the one a top-level run or call enters.
+    pub(crate) fn root(&self) -> Option<ComponentId> {
+        self.composition()?
+            .provenance
+            .components
+            .iter()
+            .find(|c| c.root)
+            .map(|c| ComponentId::new(c.name.clone(), c.version.clone()))
+    }
+
+    /// `list-components`: every component of the composition, from its provenance.
+    pub(crate) fn component_infos(&self) -> Vec<ComponentInfo> {
+        self.program
+            .infos
+            .get_or_init(|| {
+                let Some(comp) = self.composition() else {
+                    return Vec::new();
+                };
+                comp.provenance
+                    .components
+                    .iter()
+                    .map(|entry| {
+                        let functions = comp
+                            .ranges
+                            .get(&entry.digest)
+                            .and_then(|r| {
+                                astc_compiler::inspect(&self.program.bytes[r.clone()]).ok()
+                            })
+                            .map(|i| function_infos(&i))
+                            .unwrap_or_default();
+                        ComponentInfo {
+                            name: entry.name.to_string(),
+                            version: entry.version.to_string(),
+                            interfaces: entry.exports.iter().map(|e| e.to_string()).collect(),
+                            description: None,
+                            functions,
+                        }
+                    })
+                    .collect()
+            })
+            .clone()
+    }
+
+    /// `get-component`.
+    pub(crate) fn component_info(&self, name: &str) -> Option<ComponentInfo> {
+        let id = self.find_component(name)?;
+        self.component_infos()
+            .into_iter()
+            .find(|c| c.name == id.name.to_string() && c.version == id.version.to_string())
+    }
+
+    /// The component a name (`ns:name`, or `ns:name@version`) refers to: the highest version
+    /// when several are composed.
+    fn find_component(&self, name: &str) -> Option<ComponentId> {
+        let comp = self.composition()?;
+        let (name, version) = match name.split_once('@') {
+            Some((n, v)) => (n, Some(v)),
+            None => (name, None),
+        };
+        let name = PackageName::parse(name).ok()?;
+        comp.provenance
+            .components
+            .iter()
+            .filter(|c| c.name == name && version.is_none_or(|v| c.version.to_string() == v))
+            .map(|c| ComponentId::new(c.name.clone(), c.version.clone()))
+            .max()
+    }
+
+    /// `component-implements`: whether the component exports the interface, named with or
+    /// without version.
+    pub(crate) fn implements(&self, component: &str, interface: &str) -> bool {
+        let Some(id) = self.find_component(component) else {
+            return false;
+        };
+        let Some(entry) = self.entry(&id) else {
+            return false;
+        };
+        entry
+            .exports
+            .iter()
+            .any(|e| e.to_string() == interface || e.unversioned() == interface)
+    }
+
+    fn entry(&self, id: &ComponentId) -> Option<&astc_compiler::provenance::ProvenanceEntry> {
+        self.composition()?
+            .provenance
+            .components
+            .iter()
+            .find(|c| c.name == id.name && c.version == id.version)
+    }
+
+    /// The component `target` composed with everything below it, compiled (once per
+    /// program).
+    fn sub_component(&self, target: &ComponentId) -> Result<Component, String> {
+        if let Some(c) = self.program.subs.lock().unwrap().get(target) {
+            return Ok(c.clone());
+        }
+        let comp = self.composition().ok_or("not a composition")?;
+        let mut wanted = vec![target.clone()];
+        let mut ids: Vec<ComponentId> = Vec::new();
+        while let Some(id) = wanted.pop() {
+            if ids.contains(&id) {
+                continue;
+            }
+            let entry = self
+                .entry(&id)
+                .ok_or_else(|| format!("`{id}` is not in the composition"))?;
+            wanted.extend(entry.imports.iter().map(|i| i.provider.clone()));
+            ids.push(id);
+        }
+        ids.sort();
+        let mut parts = Vec::new();
+        for id in &ids {
+            let entry = self.entry(id).expect("listed above");
+            let range = comp
+                .ranges
+                .get(&entry.digest)
+                .ok_or_else(|| format!("the bytes of `{id}` are not in the composition"))?;
+            parts.push(Part {
+                id: id.clone(),
+                bytes: Bytes::slice(self.program.bytes.clone(), range.clone()),
+                digest: entry.digest,
+                root: id == target,
+                member: false,
+                exports: entry.exports.clone(),
+                imports: entry
+                    .imports
+                    .iter()
+                    .map(|i| LockedImport {
+                        name: i.name.clone(),
+                        host: false,
+                        provider: Some(i.provider.clone()),
+                        export: Some(i.export.clone()),
+                    })
+                    .collect(),
+            });
+        }
+        let component = if parts.len() == 1 {
+            let p = &parts[0];
+            code_cache::load(
+                &self.runner.engine,
+                self.runner.cache_dir.as_deref(),
+                p.bytes.as_slice(),
+                &p.digest,
+            )
+            .map_err(|e| format!("{e:#}"))?
+        } else {
+            let composed = compose_parts(&parts).map_err(|e| e.to_string())?;
+            let bytes = composed.to_vec();
+            code_cache::load(
+                &self.runner.engine,
+                self.runner.cache_dir.as_deref(),
+                &bytes,
+                &Digest::of(&bytes),
+            )
+            .map_err(|e| format!("{e:#}"))?
+        };
+        self.program
+            .subs
+            .lock()
+            .unwrap()
+            .insert(target.clone(), component.clone());
+        Ok(component)
+    }
+
+    /// `call-component-function`, asterai style: `function` is `interface/func` (the
+    /// interface's short or full name) or a world-level `func`; `args` is a JSON array.
+    pub(crate) fn call_component_function(
+        self: &Arc<Self>,
+        component: &str,
+        function: &str,
+        args: &str,
+        depth: u32,
+    ) -> Result<String, CallError> {
+        use CallErrorKind::*;
+        if depth >= MAX_CALL_DEPTH {
+            return Err(CallError::new(
+                InvocationFailed,
+                format!("call depth limit of {MAX_CALL_DEPTH} reached"),
+            ));
+        }
+        let id = self.find_component(component).ok_or_else(|| {
+            CallError::new(
+                ComponentNotFound,
+                format!("no component named `{component}` in this composition"),
+            )
+        })?;
+        let entry = self.entry(&id).expect("found above");
+        let target = match function.rsplit_once('/') {
+            Some((iface, func)) => {
+                let export = entry.exports.iter().find(|e| {
+                    e.interface() == iface || e.unversioned() == iface || e.to_string() == iface
+                });
+                match export {
+                    Some(e) => format!("{e}#{func}"),
+                    None => {
+                        return Err(CallError::new(
+                            FunctionNotFound,
+                            format!("`{id}` exports no interface `{iface}`"),
+                        ));
+                    }
+                }
+            }
+            None => function.to_string(),
+        };
+        let sub = self
+            .sub_component(&id)
+            .map_err(|e| CallError::new(InvocationFailed, e))?;
+        let Some(index) = find_function(&sub, &target) else {
+            return Err(CallError::new(
+                FunctionNotFound,
+                format!("`{id}` exports no function `{function}`"),
+            ));
+        };
+        let mut store = self
+            .store(&[], false, Some(id.clone()), depth + 1)
+            .map_err(|e| CallError::new(InvocationFailed, e.to_string()))?;
+        let instance = self
+            .runner
+            .linker
+            .instantiate(&mut store, &sub)
+            .map_err(|e| CallError::new(InvocationFailed, format!("{e:#}")))?;
+        let func = instance.get_func(&mut store, index).ok_or_else(|| {
+            CallError::new(FunctionNotFound, format!("`{function}` is not a function"))
+        })?;
+        let ty = func.ty(&store);
+        let params = json_params(&ty, args).map_err(|m| CallError::new(InvalidArgs, m))?;
+        let mut results = vec![Val::Bool(false); ty.results().len()];
+        func.call(&mut store, &params, &mut results).map_err(|e| {
+            let hit = store.data().limiter.hit();
+            CallError::new(
+                InvocationFailed,
+                classify(e, &self.sandbox, hit).to_string(),
+            )
+        })?;
+        json_results(&ty, &results).map_err(|m| CallError::new(SerializationFailed, m))
+    }
+}
+
+fn function_infos(i: &astc_compiler::Inspected) -> Vec<FunctionInfo> {
+    use wit_types::*;
+    let w = &i.resolve.worlds[i.world];
+    let mut out = Vec::new();
+    let info = |f: &Function, interface: Option<String>| FunctionInfo {
+        name: f.name.clone(),
+        interface_name: interface,
+        description: f.docs.contents.clone(),
+        inputs: f
+            .params
+            .iter()
+            .map(|p| ParamInfo {
+                name: p.name.clone(),
+                type_description: astc_compiler::wit::type_name(&i.resolve, &p.ty),
+            })
+            .collect(),
+        output: f
+            .result
+            .as_ref()
+            .map(|t| astc_compiler::wit::type_name(&i.resolve, t)),
+    };
+    for (key, item) in &w.exports {
+        match (key, item) {
+            (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
+                let name = i.resolve.id_of(*id);
+                for f in i.resolve.interfaces[*id].functions.values() {
+                    out.push(info(f, name.clone()));
+                }
+            }
+            (WorldKey::Name(_), WorldItem::Function(f)) => out.push(info(f, None)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The WIT types of `astc_compiler::inspect`'s worlds.
+mod wit_types {
+    pub use wit_parser::{Function, WorldItem, WorldKey};
+}

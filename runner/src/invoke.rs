@@ -1,0 +1,174 @@
+//! Calling an exported function: finding it, converting arguments from JSON or WAVE and
+//! results back, and describing signatures for error messages.
+
+use std::fmt::Write as _;
+
+use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::component::{Component, ComponentExportIndex, Instance, Val};
+use wasmtime::{Engine, Store};
+
+use crate::error::classify;
+use crate::json_values as json;
+use crate::sandbox::Host;
+use crate::{CallArgs, RunError};
+
+/// Top-level export names.
+pub(crate) fn export_names(engine: &Engine, component: &Component) -> Vec<String> {
+    component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// Finds `iface#func` or a world-level `func`; interface lookups accept any semver-compatible
+/// version, as wasmtime's do.
+pub(crate) fn find_function(component: &Component, target: &str) -> Option<ComponentExportIndex> {
+    match target.split_once('#') {
+        Some((iface, func)) => {
+            let (_, iface_index) = component.get_export(None, iface)?;
+            let (item, index) = component.get_export(Some(&iface_index), func)?;
+            matches!(item, ComponentItem::ComponentFunc(_)).then_some(index)
+        }
+        None => {
+            let (item, index) = component.get_export(None, target)?;
+            matches!(item, ComponentItem::ComponentFunc(_)).then_some(index)
+        }
+    }
+}
+
+fn signature(f: &ComponentFunc) -> String {
+    let params: Vec<String> = f
+        .params()
+        .map(|(n, t)| format!("{n}: {}", json::type_desc(&t)))
+        .collect();
+    let mut s = format!("func({})", params.join(", "));
+    let results: Vec<String> = f.results().map(|t| json::type_desc(&t)).collect();
+    if !results.is_empty() {
+        let _ = write!(s, " -> {}", results.join(", "));
+    }
+    s
+}
+
+/// "exported functions:" and one `target: signature` line per function.
+pub(crate) fn function_list(engine: &Engine, component: &Component) -> String {
+    let mut lines = Vec::new();
+    for (name, ext) in component.component_type().exports(engine) {
+        match ext.ty {
+            ComponentItem::ComponentFunc(f) => lines.push(format!("  {name}: {}", signature(&f))),
+            ComponentItem::ComponentInstance(i) => {
+                for (fname, e) in i.exports(engine) {
+                    if let ComponentItem::ComponentFunc(f) = e.ty {
+                        lines.push(format!("  {name}#{fname}: {}", signature(&f)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.sort();
+    if lines.is_empty() {
+        "the component exports no functions".into()
+    } else {
+        format!("exported functions:\n{}", lines.join("\n"))
+    }
+}
+
+pub(crate) fn json_params(ty: &ComponentFunc, args: &str) -> Result<Vec<Val>, String> {
+    let value: serde_json::Value = if args.trim().is_empty() {
+        serde_json::Value::Array(Vec::new())
+    } else {
+        serde_json::from_str(args).map_err(|e| format!("arguments are not valid JSON: {e}"))?
+    };
+    let serde_json::Value::Array(items) = value else {
+        return Err("arguments must be a JSON array with one element per parameter".into());
+    };
+    let params: Vec<_> = ty.params().collect();
+    if items.len() != params.len() {
+        return Err(format!(
+            "expected {} argument{}, found {}",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            items.len()
+        ));
+    }
+    params
+        .iter()
+        .zip(&items)
+        .map(|((name, t), v)| json::to_val(t, v, name).map_err(|e| e.to_string()))
+        .collect()
+}
+
+pub(crate) fn json_results(ty: &ComponentFunc, results: &[Val]) -> Result<String, String> {
+    let types: Vec<_> = ty.results().collect();
+    let value = match (results, types.as_slice()) {
+        ([], _) => serde_json::Value::Null,
+        ([one], [t]) => json::from_val(one, t, "result").map_err(|e| e.to_string())?,
+        (many, types) => serde_json::Value::Array(
+            many.iter()
+                .zip(types)
+                .map(|(v, t)| json::from_val(v, t, "result"))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    Ok(value.to_string())
+}
+
+/// Calls `index` (`target`) of `instance` with `args`; the result is written as the
+/// arguments were, JSON or WAVE.
+pub(crate) fn invoke(
+    store: &mut Store<Host>,
+    instance: &Instance,
+    index: &ComponentExportIndex,
+    target: &str,
+    args: &CallArgs,
+    sandbox: &crate::Sandbox,
+) -> Result<String, RunError> {
+    let func = instance
+        .get_func(&mut *store, index)
+        .ok_or_else(|| RunError::NoSuchFunction {
+            target: target.to_string(),
+            available: String::new(),
+        })?;
+    let ty = func.ty(&*store);
+    let invalid = |message: String| RunError::InvalidArgs {
+        target: target.to_string(),
+        message,
+        help: format!("`{target}` is `{}`", signature(&ty)),
+    };
+    let params = match args {
+        CallArgs::Json(text) => json_params(&ty, text).map_err(invalid)?,
+        CallArgs::Wave(text) => {
+            use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
+            let call = UntypedFuncCall::parse(text).map_err(|e| invalid(e.to_string()))?;
+            let types: Vec<_> = ty.params().map(|(_, t)| t).collect();
+            call.to_wasm_params::<Val>(&types)
+                .map_err(|e| invalid(e.to_string()))?
+        }
+    };
+    let mut results = vec![Val::Bool(false); ty.results().len()];
+    func.call(&mut *store, &params, &mut results)
+        .map_err(|e| classify(e, sandbox, store.data().limiter.hit()))?;
+    match args {
+        CallArgs::Json(_) => json_results(&ty, &results).map_err(|message| RunError::Result {
+            target: target.to_string(),
+            message,
+        }),
+        CallArgs::Wave(_) => {
+            let parts: Result<Vec<String>, _> = results
+                .iter()
+                .map(wasmtime::component::wasm_wave::to_string)
+                .collect();
+            let parts = parts.map_err(|e| RunError::Result {
+                target: target.to_string(),
+                message: e.to_string(),
+            })?;
+            Ok(match parts.len() {
+                0 => "()".into(),
+                1 => parts.into_iter().next().unwrap(),
+                _ => format!("({})", parts.join(", ")),
+            })
+        }
+    }
+}

@@ -25,7 +25,7 @@ pub struct SandboxArgs {
     /// Maximum size of each linear memory, e.g. `64MiB`, `2GiB` or a number of bytes.
     #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
     max_memory: usize,
-    /// Wall-clock limit, e.g. `500ms`, `30s`, `10m`; `0` for none.
+    /// Wall-clock limit, e.g. `500ms`, `30s`, `10m`, at most a year; `0` for none.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     timeout: Duration,
     /// Maximum number of core instances the guest may create.
@@ -34,7 +34,8 @@ pub struct SandboxArgs {
     /// Maximum number of elements in each table.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_table_elements: usize,
-    /// Directory of the compiled-code cache [default: $ASTC_CACHE_DIR, else ~/.cache/astc].
+    /// Directory of the compiled-code cache [default: $ASTC_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/astc, else ~/.cache/astc; none with ASTC_NO_CACHE=1].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Compile the component every time instead of using the cache.
@@ -51,7 +52,12 @@ impl SandboxArgs {
                 .clone()
                 .or_else(astc_runner::default_cache_dir)
         };
-        Ok(Runner::new(cache)?)
+        // Without a timeout the compiled code needs no epoch checks.
+        Ok(if self.timeout.is_zero() {
+            Runner::without_timeouts(cache)?
+        } else {
+            Runner::new(cache)?
+        })
     }
 
     pub fn sandbox(&self) -> crate::diagnostic::Result<Sandbox> {
@@ -132,25 +138,36 @@ fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
-/// `500ms`, `30s`, `10m`, `1h`, `0`.
+/// The longest `--timeout`: a year. Longer is surely a mistake for "none", which is `0`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `500ms`, `30s`, `10m`, `1h`, `0`; at most [`MAX_TIMEOUT`].
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration; write e.g. `30s`, `500ms` or `10m`"))?;
-    Ok(match unit {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
+    let too_long =
+        || format!("`{s}` is too long: the longest timeout is 8760h (a year); `0` is none");
+    let n: u64 = num.parse().map_err(|e: std::num::ParseIntError| {
+        if *e.kind() == std::num::IntErrorKind::PosOverflow {
+            too_long()
+        } else {
+            format!("`{s}` is not a duration; write e.g. `30s`, `500ms` or `10m`")
+        }
+    })?;
+    let secs = |mult: u64| n.checked_mul(mult).map(Duration::from_secs);
+    let d = match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "" | "s" => secs(1),
+        "m" => secs(60),
+        "h" => secs(3600),
         other => {
             return Err(format!(
                 "unknown duration unit `{other}`; use ms, s, m or h"
             ));
         }
-    })
+    };
+    d.filter(|d| *d <= MAX_TIMEOUT).ok_or_else(too_long)
 }
 
 #[cfg(test)]
@@ -169,5 +186,18 @@ mod tests {
         assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("8760h").unwrap(), MAX_TIMEOUT);
+        for long in [
+            "8761h",
+            "18446744073709551615s",
+            "18446744073709551616s",
+            "307445734561825861m",
+            "99999999999999999999999ms",
+        ] {
+            assert!(
+                parse_duration(long).unwrap_err().contains("too long"),
+                "{long}"
+            );
+        }
     }
 }

@@ -390,10 +390,13 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
     Ok(Composed { chunks, provenance })
 }
 
-/// The top-level sections of a component binary, as wasmparser reads them: each section's
-/// id, its content, and the whole section with its header. Nested modules and components
-/// are skipped whole, never descended into.
-fn sections(bytes: &[u8]) -> Result<Vec<(u8, Range<usize>, Range<usize>)>, String> {
+/// A top-level section of a component binary: its id, its content, and the whole section
+/// with its header.
+type Section = (u8, Range<usize>, Range<usize>);
+
+/// The top-level sections of a component binary, as wasmparser reads them. Nested modules
+/// and components are skipped whole, never descended into.
+fn sections(bytes: &[u8]) -> Result<Vec<Section>, String> {
     use wasmparser::{Chunk as Parsed, Parser, Payload};
     let mut out = Vec::new();
     let mut parser = Parser::new(0);

@@ -94,13 +94,24 @@ impl Error {
         records
     }
 
-    /// The help: the error's own or, when it has none, that of a cause the resolver only
-    /// sees as a boxed error.
+    /// The help, as one text: the error's own or, when it has none, that of a cause the
+    /// resolver only sees as a boxed error.
     fn help(&self) -> Option<String> {
         let diag: &dyn Diagnostic = &*self.0;
         diag.help()
             .map(|h| h.to_string())
             .or_else(|| astc_compiler::diagnostic::cause_help(diag))
+    }
+
+    /// The hints, one per `help:` line, with the same fallback as [`Error::help`].
+    fn hints(&self) -> Vec<String> {
+        let hints = self.0.hints();
+        if hints.is_empty() {
+            return astc_compiler::diagnostic::cause_help(&*self.0)
+                .into_iter()
+                .collect();
+        }
+        hints
     }
 }
 
@@ -152,14 +163,13 @@ pub fn print_error(err: &Error) {
         return;
     }
     let mut text = String::new();
-    let _ = render(&*err.0, err.help(), &mut text);
+    let _ = render(&*err.0, &err.hints(), &mut text);
     let _ = crate::ui::stderr().write_all(text.as_bytes());
 }
 
 /// Renders a diagnostic for people, styled (the stream strips styles where colour is off):
-/// message, labelled snippets, causes, help. Several hints are one help text, one per line
-/// after `\nhelp: `.
-fn render(diag: &dyn Diagnostic, help: Option<String>, out: &mut String) -> fmt::Result {
+/// message, labelled snippets, causes, then a `help:` line per hint.
+fn render(diag: &dyn Diagnostic, hints: &[String], out: &mut String) -> fmt::Result {
     writeln!(out, "{ERROR}error{ERROR:#}: {diag}")?;
     if let (Some(source), Some(labels)) = (diag.source_code(), diag.labels()) {
         for label in labels {
@@ -179,10 +189,8 @@ fn render(diag: &dyn Diagnostic, help: Option<String>, out: &mut String) -> fmt:
             }
         }
     }
-    if let Some(help) = help {
-        for line in help.split("\nhelp: ") {
-            writeln!(out, "{HELP}help{HELP:#}: {line}")?;
-        }
+    for hint in hints {
+        writeln!(out, "{HELP}help{HELP:#}: {hint}")?;
     }
     Ok(())
 }

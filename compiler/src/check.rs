@@ -16,6 +16,8 @@ use astc_resolver::{
 };
 use wit_parser::{InterfaceId, WorldItem, WorldKey};
 
+use astc_resolver::diagnostic::Hints;
+
 use crate::capabilities::{HostProblem, check_host_import};
 use crate::inspect::{InspectError, Inspected, inspect};
 use crate::typecheck::{Mismatch, Side, compare_interfaces};
@@ -31,7 +33,7 @@ pub enum CheckError {
         problems: Vec<ImportProblem>,
         /// How to fix them.
         #[help]
-        help: Option<String>,
+        help: Option<Hints>,
     },
     /// A selected component could not be decoded.
     #[error("component `{id}` is not a valid component")]
@@ -249,7 +251,7 @@ pub fn check(
     }
     Err(CheckError::Mismatch {
         problems,
-        help: Some(help.join("\nhelp: ")),
+        help: Hints::of(help.into_iter().map(String::from).collect()),
     })
 }
 

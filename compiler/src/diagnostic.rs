@@ -28,6 +28,15 @@ pub fn cause_help(err: &(dyn Error + 'static)) -> Option<String> {
 }
 
 impl Report for BuildError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            BuildError::Project(e) => e.hints(),
+            BuildError::Check(e) => e.hints(),
+            BuildError::Compose(e) => e.hints(),
+            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+        }
+    }
+
     fn exit_class(&self) -> ExitClass {
         match self {
             BuildError::Project(e) => e.exit_class(),
@@ -53,6 +62,15 @@ impl Report for BuildError {
 }
 
 impl Report for CheckError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            CheckError::Mismatch { help, .. } => help.iter().flat_map(|h| h.0.clone()).collect(),
+            CheckError::Invalid { .. } => {
+                self.help().map(|h| vec![h.to_string()]).unwrap_or_default()
+            }
+        }
+    }
+
     fn exit_class(&self) -> ExitClass {
         match self {
             CheckError::Mismatch { .. } | CheckError::Invalid { .. } => ExitClass::Check,
@@ -164,6 +182,7 @@ impl Report for FileError {
 
 #[cfg(test)]
 mod tests {
+    use astc_resolver::diagnostic::Hints;
     use astc_resolver::{ComponentId, InterfaceName};
 
     use super::*;
@@ -213,7 +232,7 @@ mod tests {
                     hint: Some("use wasi:http".into()),
                 },
             ],
-            help: Some("rebuild the importer".into()),
+            help: Hints::of(vec!["rebuild the importer".into()]),
         };
         let records = e.records();
         assert_eq!(records.len(), 3);

@@ -65,6 +65,39 @@ pub trait Report: Diagnostic {
     fn records(&self) -> Vec<Record> {
         vec![Record::error(self)]
     }
+
+    /// The hints that fix it, each shown on a `help:` line of its own. By default the one
+    /// `help` of the diagnostic; errors that hold several hints ([`Hints`]) and errors that
+    /// wrap another return the list.
+    fn hints(&self) -> Vec<String> {
+        self.help().map(|h| vec![h.to_string()]).unwrap_or_default()
+    }
+}
+
+/// Several independent hints, kept as a list so that each is shown on its own `help:` line
+/// ([`Report::hints`]). miette has room for one help text, so for miette and for the JSON
+/// record's `help` string they read as one text, a line per hint after the first prefixed
+/// `help: ` as on the terminal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints(pub Vec<String>);
+
+impl Hints {
+    /// The hints, or `None` when there are none (so no empty `help:` line is shown).
+    pub fn of(hints: Vec<String>) -> Option<Hints> {
+        (!hints.is_empty()).then_some(Hints(hints))
+    }
+}
+
+impl std::fmt::Display for Hints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, hint) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\nhelp: ")?;
+            }
+            f.write_str(hint)?;
+        }
+        Ok(())
+    }
 }
 
 /// One diagnostic for `--message-format json`.
@@ -272,6 +305,13 @@ impl Report for RegistryError {
 }
 
 impl Report for PublishError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            PublishError::Registry(e) => e.hints(),
+            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+        }
+    }
+
     fn exit_class(&self) -> ExitClass {
         match self {
             PublishError::Registry(e) => e.exit_class(),
@@ -294,6 +334,16 @@ impl Report for PublishError {
 }
 
 impl Report for ResolveError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            ResolveError::Registry(e) => e.hints(),
+            ResolveError::NoSolution { help, .. } | ResolveError::Unsatisfied { help, .. } => {
+                help.iter().flat_map(|h| h.0.clone()).collect()
+            }
+            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+        }
+    }
+
     fn exit_class(&self) -> ExitClass {
         match self {
             ResolveError::Registry(e) => e.exit_class(),
@@ -343,6 +393,15 @@ impl Report for ResolveError {
 }
 
 impl Report for ProjectError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            ProjectError::Manifest(e) => e.hints(),
+            ProjectError::Lock(e) => e.hints(),
+            ProjectError::Resolve(e) => e.hints(),
+            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+        }
+    }
+
     fn exit_class(&self) -> ExitClass {
         match self {
             ProjectError::Manifest(e) => e.exit_class(),
@@ -437,7 +496,7 @@ mod tests {
                     Some("acme:log/sink@1.0.0"),
                 ),
             ],
-            help: Some("publish a provider".into()),
+            help: Hints::of(vec!["publish a provider".into()]),
         };
         let records = e.records();
         assert_eq!(records.len(), 2);

@@ -9,6 +9,7 @@ use astc_compiler::build::BuildError;
 use astc_compiler::check::CheckError;
 use astc_compiler::compose::ComposeError;
 use astc_compiler::{FileError, InspectError};
+use astc_resolver::diagnostic::Hints;
 use astc_resolver::lockfile::LockError;
 use astc_resolver::manifest::ManifestError;
 use astc_resolver::name::NameError;
@@ -416,7 +417,7 @@ fn used_codes_are_documented() {
 
 fn rendered(e: &Error) -> String {
     let mut out = String::new();
-    render(&*e.0, e.help(), &mut out).unwrap();
+    render(&*e.0, &e.hints(), &mut out).unwrap();
     anstream::adapter::strip_str(&out).to_string()
 }
 
@@ -496,7 +497,10 @@ fn causes_and_help() {
 
     let e: Error = ResolveError::NoSolution {
         report: "none fit".into(),
-        help: Some("publish one\nhelp: or relax the requirement".into()),
+        help: Hints::of(vec![
+            "publish one".into(),
+            "or relax the requirement".into(),
+        ]),
     }
     .into();
     assert_eq!(
@@ -504,4 +508,16 @@ fn causes_and_help() {
         "error: failed to select component versions\n\nnone fit\n\
          help: publish one\nhelp: or relax the requirement\n"
     );
+    // The JSON record keeps `help` one string, as its schema says.
+    assert_eq!(
+        e.records()[0].help.as_deref(),
+        Some("publish one\nhelp: or relax the requirement")
+    );
+    // A hint may itself hold a newline: it stays one hint, never split into two.
+    let e: Error = ResolveError::NoSolution {
+        report: "none fit".into(),
+        help: Hints::of(vec!["add this:\n  [wire]".into()]),
+    }
+    .into();
+    assert!(rendered(&e).ends_with("help: add this:\n  [wire]\n"));
 }

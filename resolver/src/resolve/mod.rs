@@ -35,6 +35,7 @@ use std::sync::Arc;
 
 use semver::Version;
 
+use crate::diagnostic::Hints;
 use crate::digest::Digest;
 use crate::lockfile::{FORMAT_VERSION, LockedComponent, LockedImport, Lockfile};
 use crate::manifest::Manifest;
@@ -154,7 +155,7 @@ pub enum ResolveError {
         report: String,
         /// How to fix it.
         #[help]
-        help: Option<String>,
+        help: Option<Hints>,
     },
     /// Several components could provide an interface and nothing says which.
     #[error(
@@ -193,7 +194,7 @@ pub enum ResolveError {
         problems: Vec<Unsatisfied>,
         /// How to fix them.
         #[help]
-        help: Option<String>,
+        help: Option<Hints>,
     },
     /// A registry component's bytes differ from what the lock recorded.
     #[error(

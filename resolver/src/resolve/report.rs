@@ -11,6 +11,7 @@ use semver::Version;
 
 use super::ResolveError;
 use super::provider::{Pkg, Provider};
+use crate::diagnostic::Hints;
 use crate::name::PackageName;
 use crate::suggest;
 use crate::version::display_range;
@@ -67,7 +68,7 @@ pub(super) fn explain(
     );
     ResolveError::NoSolution {
         report,
-        help: Some(help.join("\nhelp: ")),
+        help: Hints::of(help),
     }
 }
 

@@ -14,6 +14,7 @@ use semver::Version;
 
 use super::provider::{Pkg, Provider};
 use super::{LocalComponent, Request, ResolveError, Resolved, Unsatisfied};
+use crate::diagnostic::Hints;
 use crate::lockfile::LockedImport;
 use crate::manifest::Dependency;
 use crate::name::{ComponentId, PackageName};
@@ -197,7 +198,7 @@ pub(super) fn wire(
         if bare_import_hint {
             hints.push("import functions through a named interface (`import acme:logger/api@1.0.0;`) so a component can provide them".to_string());
         }
-        let help = Some(hints.join("\nhelp: "));
+        let help = Hints::of(hints);
         return Err(ResolveError::Unsatisfied { problems, help });
     }
     Ok(edges)

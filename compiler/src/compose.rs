@@ -25,6 +25,9 @@
 //! Packages are registered and instantiated in id order and arguments set in import-name
 //! order; wac-graph breaks ties in its topological sort by insertion order, so equal inputs
 //! give equal bytes. The `astc` provenance section is appended last.
+//!
+//! The graph, the stub swap and the streaming writer stay together: each relies on the
+//! exact byte layout the others produce.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

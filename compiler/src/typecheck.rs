@@ -17,6 +17,9 @@
 //! interface (same name, semver-compatible version) under the same name. That is what makes
 //! `wasi:io/streams.output-stream` used by two components line up once both are wired to one
 //! host import.
+//!
+//! One module because the comparison is one recursive walk over WIT types, with its path;
+//! the tests are a quarter of it.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -5,6 +5,9 @@
 //! This lives in the lowest crate so that each crate implements [`Report`] for its own error
 //! types, next to them, and the binary only calls the trait: it never inspects codes or
 //! message text to decide an exit status or to fill in a record.
+//!
+//! The module is long because it holds the [`Report`] impl of each of the resolver's six
+//! error types, a short exhaustive match each, so a new variant cannot go unclassified.
 
 use std::error::Error;
 

@@ -219,6 +219,7 @@ fn snippet(source: &dyn SourceCode, span: SourceSpan) -> Option<String> {
     let end = (span.offset() + span.len()).clamp(start, line_end);
     let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
     let gutter = line_no.to_string().len();
+    let (line, offset, width) = window(line, col - 1, width);
     let mut out = String::new();
     let _ = writeln!(out, "{:gutter$}--> line {line_no}, column {col}", "");
     let _ = writeln!(out, "{:gutter$} |", "");
@@ -227,10 +228,35 @@ fn snippet(source: &dyn SourceCode, span: SourceSpan) -> Option<String> {
         out,
         "{:gutter$} | {}{}",
         "",
-        " ".repeat(col - 1),
+        " ".repeat(offset),
         "^".repeat(width)
     );
     Some(out)
+}
+
+/// The part of a long source line worth showing around a span at character `at` of `width`
+/// characters: a line of a 5 MB value is cut, with ellipses, to the span's start and a little
+/// context. Returns the text, the span's offset in it, and the width to mark.
+fn window(line: &str, at: usize, width: usize) -> (String, usize, usize) {
+    const LONG: usize = 120;
+    const CONTEXT: usize = 20;
+    const MARK: usize = 60;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= LONG {
+        return (line.to_string(), at, width);
+    }
+    let width = width.min(MARK);
+    let start = at.saturating_sub(CONTEXT);
+    let end = (at + width + CONTEXT).min(chars.len());
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, at - start + usize::from(start > 0), width)
 }
 
 fn indent(s: &str, pad: &str) -> String {

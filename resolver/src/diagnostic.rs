@@ -77,6 +77,18 @@ pub trait Report: Diagnostic {
     }
 }
 
+/// Shortens an absurdly long value a user gave (a 5 MB requirement, a 100,000-character
+/// function name) before a message echoes it, so the message stays readable: the first 40
+/// characters, an ellipsis and the length.
+pub fn elide(s: &str) -> std::borrow::Cow<'_, str> {
+    let count = s.chars().count();
+    if count <= 64 {
+        return s.into();
+    }
+    let head: String = s.chars().take(40).collect();
+    format!("{head}… ({count} characters)").into()
+}
+
 /// Several independent hints, kept as a list so that each is shown on its own `help:` line
 /// ([`Report::hints`]). miette has room for one help text, so for miette and for the JSON
 /// record's `help` string they read as one text, a line per hint after the first prefixed

@@ -37,6 +37,7 @@ use semver::{Version, VersionReq};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::diagnostic::elide;
 pub(crate) use crate::diagnostic::line_column;
 use crate::name::{InterfaceName, PackageName};
 use crate::suggest;
@@ -509,14 +510,17 @@ impl Parser<'_> {
         if req.trim().starts_with(['v', 'V']) {
             return Err(self.at(
                 at,
-                format!("{what}: invalid version requirement `{req}`"),
-                Some(format!("remove the leading `v`: `{}`", &req.trim()[1..])),
+                format!("{what}: invalid version requirement `{}`", elide(req)),
+                Some(format!(
+                    "remove the leading `v`: `{}`",
+                    elide(&req.trim()[1..])
+                )),
             ));
         }
         VersionReq::parse(req).map_err(|e| {
             self.at(
                 at,
-                format!("{what}: invalid version requirement `{req}`: {e}"),
+                format!("{what}: invalid version requirement `{}`: {e}", elide(req)),
                 Some("write a semver requirement such as `^1.2`, `~1.2.3` or `=1.2.3`".into()),
             )
         })

@@ -26,7 +26,7 @@ pub struct VersionError {
 /// equal in semver, so one could overwrite the other in an immutable registry).
 pub fn parse_version(input: &str) -> Result<Version, VersionError> {
     let err = |why: String| VersionError {
-        input: input.to_string(),
+        input: crate::diagnostic::elide(input).into_owned(),
         why,
     };
     if input.starts_with(['v', 'V']) {

@@ -78,7 +78,7 @@ pub(crate) fn json_params(ty: &ComponentFunc, args: &str) -> Result<Vec<Val>, St
     let value: serde_json::Value = if args.trim().is_empty() {
         serde_json::Value::Array(Vec::new())
     } else {
-        serde_json::from_str(args).map_err(|e| format!("arguments are not valid JSON: {e}"))?
+        crate::json_text::parse(args).map_err(|e| format!("arguments are not valid JSON: {e}"))?
     };
     let serde_json::Value::Array(items) = value else {
         return Err("arguments must be a JSON array with one element per parameter".into());

@@ -48,6 +48,7 @@ mod diagnostic;
 mod error;
 mod http;
 mod invoke;
+mod json_text;
 mod json_values;
 mod limits;
 mod linker;
@@ -272,7 +273,7 @@ impl Runner {
         let component = &program.data.component;
         let Some(index) = find_function(component, target) else {
             return Err(RunError::NoSuchFunction {
-                target: target.to_string(),
+                target: astc_resolver::diagnostic::elide(target).into_owned(),
                 available: function_list(engine, component),
             });
         };

@@ -450,6 +450,27 @@ fn manifest_error_shows_its_line() {
     assert!(!records[0].message.contains("-->"));
 }
 
+/// A huge value is echoed elided, and its source line is cut around the span.
+#[test]
+fn long_values_are_elided() {
+    let req = format!("^{}", "1".repeat(5_000_000));
+    let text = format!(
+        "[package]\nname = \"acme:app\"\nversion = \"0.1.0\"\ncomponent = \"app.wasm\"\n\
+         [dependencies]\n\"acme:x\" = \"{req}\"\n"
+    );
+    let e: Error = Manifest::parse(Path::new("astc.toml"), &text)
+        .unwrap_err()
+        .into();
+    let out = rendered(&e);
+    assert!(out.len() < 1_000, "{} bytes: {}", out.len(), &out[..2000]);
+    assert!(out.contains("(5000001 characters)"), "{out}");
+    assert!(
+        out.contains("6 | \"acme:x\" = \"^1111111111111111111111111111111111111111"),
+        "{out}"
+    );
+    assert!(out.contains("1111…\n"), "{out}");
+}
+
 /// The marker counts characters, stops at the end of the line, and is never empty.
 #[test]
 fn snippet_marker() {

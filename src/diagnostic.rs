@@ -47,15 +47,23 @@ Exit status:
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const HELP: Style = AnsiColor::Cyan.on_default().bold();
 
-/// Why a command failed: any astc error.
-pub struct Error(Box<dyn Report + Send + Sync>);
+/// Why a command failed: any astc error, or standard output closed by its reader.
+pub struct Error {
+    report: Box<dyn Report + Send + Sync>,
+    /// `astc tree | head -1`: the reader has what it wanted. Not a failure: the command
+    /// stops quietly and exits 0, as cargo and ripgrep do.
+    closed_pipe: bool,
+}
 
 /// The result of a command.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl<E: Report + Send + Sync + 'static> From<E> for Error {
     fn from(e: E) -> Self {
-        Error(Box::new(e))
+        Error {
+            report: Box::new(e),
+            closed_pipe: false,
+        }
     }
 }
 
@@ -70,20 +78,34 @@ impl Error {
         })
     }
 
-    /// An error astc does not classify (writing to standard output failed).
+    /// An error astc does not classify.
     pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Error::from(Other(Box::new(e)))
     }
 
+    /// Writing a command's output to standard output failed.
+    pub fn output(e: std::io::Error) -> Self {
+        let closed_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+        Error {
+            closed_pipe,
+            ..Error::other(e)
+        }
+    }
+
+    /// Whether standard output was closed by its reader: not worth a message.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.closed_pipe
+    }
+
     /// The exit class.
     pub fn exit_class(&self) -> ExitClass {
-        self.0.exit_class()
+        self.report.exit_class()
     }
 
     /// The `--message-format json` records. Help that only a type-erased cause knows is
     /// filled in, as people see it.
     pub fn records(&self) -> Vec<Record> {
-        let mut records = self.0.records();
+        let mut records = self.report.records();
         if records.iter().any(|r| r.help.is_none())
             && let Some(help) = self.help()
         {
@@ -97,7 +119,7 @@ impl Error {
     /// The help, as one text: the error's own or, when it has none, that of a cause the
     /// resolver only sees as a boxed error.
     fn help(&self) -> Option<String> {
-        let diag: &dyn Diagnostic = &*self.0;
+        let diag: &dyn Diagnostic = &*self.report;
         diag.help()
             .map(|h| h.to_string())
             .or_else(|| astc_compiler::diagnostic::cause_help(diag))
@@ -105,9 +127,9 @@ impl Error {
 
     /// The hints, one per `help:` line, with the same fallback as [`Error::help`].
     fn hints(&self) -> Vec<String> {
-        let hints = self.0.hints();
+        let hints = self.report.hints();
         if hints.is_empty() {
-            return astc_compiler::diagnostic::cause_help(&*self.0)
+            return astc_compiler::diagnostic::cause_help(&*self.report)
                 .into_iter()
                 .collect();
         }
@@ -163,7 +185,7 @@ pub fn print_error(err: &Error) {
         return;
     }
     let mut text = String::new();
-    let _ = render(&*err.0, &err.hints(), &mut text);
+    let _ = render(&*err.report, &err.hints(), &mut text);
     let _ = crate::ui::stderr().write_all(text.as_bytes());
 }
 

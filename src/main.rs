@@ -51,6 +51,7 @@ fn main() -> ExitCode {
     ui::set_format(cli.message_format);
     match cli.command.run() {
         Ok(code) => code,
+        Err(err) if err.is_closed_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             diagnostic::print_error(&err);
             ExitCode::from(err.exit_class().code())

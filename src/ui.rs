@@ -20,6 +20,16 @@ use astc_resolver::diagnostic::Record;
 const STATUS: Style = AnsiColor::Green.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 
+/// Writes a command's output to standard output. A reader that closed the pipe
+/// (`astc tree | head -1`) makes this fail with an [`Error`](crate::diagnostic::Error) that
+/// ends the command quietly with status 0, instead of the panic `print!` gives.
+pub fn print(text: impl std::fmt::Display) -> Result<(), crate::diagnostic::Error> {
+    let mut out = std::io::stdout().lock();
+    write!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(crate::diagnostic::Error::output)
+}
+
 /// How diagnostics are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum MessageFormat {

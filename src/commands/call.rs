@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::ui;
+
 use astc_runner::CallArgs;
 
 use super::sandbox::SandboxArgs;
@@ -47,9 +49,9 @@ impl Args {
             let result: serde_json::Value =
                 serde_json::from_str(&out.result).unwrap_or(serde_json::Value::Null);
             let envelope = serde_json::json!({ "result": result, "responses": out.responses });
-            println!("{envelope}");
+            ui::print(format_args!("{envelope}\n"))?;
         } else {
-            println!("{}", out.result);
+            ui::print(format_args!("{}\n", out.result))?;
             for r in &out.responses {
                 eprintln!("response: {r}");
             }

@@ -77,8 +77,8 @@ impl Args {
         ui::warnings(&built.checked.resolution.warnings);
         if to_stdout {
             let mut out = std::io::stdout().lock();
-            built.composed.write_to(&mut out).map_err(Error::other)?;
-            out.flush().map_err(Error::other)?;
+            built.composed.write_to(&mut out).map_err(Error::output)?;
+            out.flush().map_err(Error::output)?;
         }
         if !to_stdout {
             record_fresh(&project, &built, &key);

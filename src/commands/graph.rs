@@ -36,8 +36,8 @@ impl Args {
         let locked = project.lock(LockMode::ReadOnly)?;
         ui::warnings(&locked.resolution.warnings);
         match self.format {
-            Format::Dot => print!("{}", astc_resolver::graph::dot(&locked.resolution)),
-            Format::Json => print!("{}", astc_resolver::graph::json(&locked.resolution)),
+            Format::Dot => ui::print(astc_resolver::graph::dot(&locked.resolution))?,
+            Format::Json => ui::print(astc_resolver::graph::json(&locked.resolution))?,
         }
         Ok(ExitCode::SUCCESS)
     }

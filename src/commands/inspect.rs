@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::ui;
+
 use astc_compiler::inspect_file;
 
 /// Show a component's imports and exports with their WIT signatures.
@@ -22,7 +24,7 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         let (_, inspected) = inspect_file(&self.file)?;
-        print!("{}", inspected.render(self.verbose));
+        ui::print(inspected.render(self.verbose))?;
         Ok(ExitCode::SUCCESS)
     }
 }

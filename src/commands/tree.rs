@@ -22,7 +22,7 @@ impl Args {
         let project = self.project.load()?;
         let locked = project.lock(LockMode::ReadOnly)?;
         ui::warnings(&locked.resolution.warnings);
-        print!("{}", astc_resolver::tree::render(&locked.resolution));
+        ui::print(astc_resolver::tree::render(&locked.resolution))?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -32,7 +32,7 @@ impl Args {
             .clone()
             .unwrap_or_else(|| default_output(&project.manifest));
         let verified = ui::spin("Verifying", || verify(&project, &path))?;
-        println!("{}", verified.digest);
+        ui::print(format_args!("{}\n", verified.digest))?;
         ui::status(
             "Verified",
             format!(

@@ -366,7 +366,11 @@ fn exit_statuses_match_the_documented_codes() {
     let documented = documented();
     let mut seen = BTreeSet::new();
     for e in samples() {
-        let code = e.0.code().expect("every astc error has a code").to_string();
+        let code = e
+            .report
+            .code()
+            .expect("every astc error has a code")
+            .to_string();
         let exit = documented
             .get(&code)
             .unwrap_or_else(|| panic!("`{code}` is not documented"));
@@ -417,7 +421,7 @@ fn used_codes_are_documented() {
 
 fn rendered(e: &Error) -> String {
     let mut out = String::new();
-    render(&*e.0, &e.hints(), &mut out).unwrap();
+    render(&*e.report, &e.hints(), &mut out).unwrap();
     anstream::adapter::strip_str(&out).to_string()
 }
 

@@ -10,7 +10,7 @@ cd "$here"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 astc() { "$root/target/debug/astc" "$@"; }
 
-echo "Building astc and the example components (the first build takes a few minutes)..."
+echo "Building astc and the example components (the first build compiles wasmtime: 10 to 20 minutes on 2 cores)..."
 "$root/scripts/setup.sh"
 cargo build --quiet --manifest-path "$root/Cargo.toml" --bin astc
 "$root/scripts/build-guests.sh" "$here" build

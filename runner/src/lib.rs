@@ -16,8 +16,10 @@
 //! - `linker`: the capability registry, linking each entry of
 //!   [`astc_compiler::capabilities`] to its implementation (`asterai_api`, wasmtime-wasi);
 //! - `composition`: the asterai environment, answered from the composition's provenance;
-//! - `invoke`, `json_values`: calling a function with JSON or WAVE arguments;
-//! - `error`: [`RunError`] and the classification of failures;
+//! - `invoke`, `json_text`, `json_values`: calling a function with JSON or WAVE arguments
+//!   (the JSON text read strictly, then mapped to WIT values and back);
+//! - `error`: [`RunError`] and the classification of failures; `diagnostic`: its exit class
+//!   and JSON record for the command line;
 //! - `code_cache`, `http`: compiled code kept on disk, and the outgoing-HTTP policy.
 //!
 //! # Sandbox

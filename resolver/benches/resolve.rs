@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 
-use astc_resolver::resolve::{LocalComponent, Request, resolve};
+use astc_resolver::resolve::{LocalComponent, Request, Unlock, resolve};
 use astc_resolver::{
     ComponentSummary, Digest, InterfaceName, Manifest, MemoryRegistry, PackageName, Version,
 };
@@ -102,6 +102,7 @@ fn benches(c: &mut Criterion) {
         root: Some(root(10, 10)),
         locals: Default::default(),
         lock: None,
+        unlock: Unlock::Nothing,
     };
     let r = match resolve(&request, &reg) {
         Ok(r) => r,

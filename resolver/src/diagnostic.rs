@@ -427,6 +427,7 @@ impl Report for ProjectError {
                 ExitClass::Input
             }
             ProjectError::LockOutdated { .. } => ExitClass::Resolve,
+            ProjectError::UnknownUpdate { .. } => ExitClass::Usage,
         }
     }
 
@@ -442,6 +443,9 @@ impl Report for ProjectError {
                 file: Some("astc.lock".into()),
                 ..r
             }),
+            ProjectError::UnknownUpdate { name, lock, .. } => {
+                one(self, |r| r.with_component(name).with_file(lock))
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ pub use digest::Digest;
 pub use lockfile::{LockVersion, LockedImport, LockedSource, Lockfile};
 pub use manifest::{Dependency, Manifest, ManifestFormat};
 pub use name::{ComponentId, InterfaceName, PackageName};
-pub use project::{LockMode, Locked, Project, ProjectError, ProjectOptions};
+pub use project::{Change, LockMode, Locked, Project, ProjectError, ProjectOptions, Updated};
 pub use registry::{PublishError, Published, Registry, RegistryError};
 pub use resolve::{Resolution, ResolveError, Resolved};
 pub use semver::Version;

@@ -1,7 +1,11 @@
 //! A project: a manifest with its local components, its sources and its lock, ready to
 //! resolve.
+//!
+//! It is long because it holds every way a command moves the lock (`lock`, `update` and the
+//! changes `update` reports), so the rules for reading and writing it stay in one place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -11,11 +15,12 @@ use semver::Version;
 use crate::fs::slashes;
 use crate::lockfile::{self, LockError, Lockfile};
 use crate::manifest::{Dependency, Manifest, ManifestError};
-use crate::name::PackageName;
+use crate::name::{ComponentId, PackageName};
 use crate::registry::Registry;
-use crate::resolve::{LocalComponent, Request, Resolution, ResolveError, resolve};
+use crate::resolve::{LocalComponent, Request, Resolution, ResolveError, Unlock, resolve};
 use crate::source::{AsteraiStore, Sources};
 use crate::summary::{BoxError, Inspector};
+use crate::version::CompatClass;
 
 /// Settings from the command line that override the manifest.
 #[derive(Debug, Clone, Default)]
@@ -103,6 +108,18 @@ pub enum ProjectError {
         /// What would change.
         changes: Vec<String>,
     },
+    /// `astc update NAME` names a component the project does not have.
+    #[error("no component `{name}` in `{}` to update", lock.display())]
+    #[diagnostic(code(astc::project::update_unknown))]
+    UnknownUpdate {
+        /// The name given.
+        name: PackageName,
+        /// The lock searched.
+        lock: PathBuf,
+        /// A close name, or the names there are.
+        #[help]
+        help: String,
+    },
 }
 
 /// A loaded project.
@@ -129,6 +146,92 @@ pub struct Locked {
     pub changed: bool,
     /// Whether `astc.lock` was written.
     pub written: bool,
+}
+
+/// What [`Project::update`] did.
+#[derive(Debug)]
+pub struct Updated {
+    /// The new resolution and lock, and whether the lock was written.
+    pub locked: Locked,
+    /// The versions that changed, sorted by name.
+    pub changes: Vec<Change>,
+}
+
+/// One component version that `astc update` moves, adds or drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A component the lock did not have.
+    Adding(ComponentId),
+    /// A component the lock no longer needs.
+    Removing(ComponentId),
+    /// A newer version in the same compatibility class.
+    Updating(PackageName, Version, Version),
+    /// An older version in the same compatibility class (the newer one no longer fits).
+    Downgrading(PackageName, Version, Version),
+}
+
+impl Change {
+    /// The status verb cargo uses for it: `Adding`, `Removing`, `Updating`, `Downgrading`.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Change::Adding(_) => "Adding",
+            Change::Removing(_) => "Removing",
+            Change::Updating(..) => "Updating",
+            Change::Downgrading(..) => "Downgrading",
+        }
+    }
+
+    /// The changes from `old` to `new`, by version only: per name, a removed and an added
+    /// version of one compatibility class pair into an update (or downgrade); anything
+    /// else is added or removed.
+    pub fn between(old: Option<&Lockfile>, new: &Lockfile) -> Vec<Change> {
+        let versions = |lock: Option<&Lockfile>| -> BTreeSet<(PackageName, Version)> {
+            lock.into_iter()
+                .flat_map(|l| &l.components)
+                .map(|c| (c.name.clone(), c.version.clone()))
+                .collect()
+        };
+        let (old, new) = (versions(old), versions(Some(new)));
+        let mut removed: Vec<_> = old.difference(&new).cloned().collect();
+        let mut changes = Vec::new();
+        for (name, to) in new.difference(&old) {
+            let class = CompatClass::of(to);
+            let paired = removed
+                .iter()
+                .position(|(n, v)| n == name && CompatClass::of(v) == class);
+            changes.push(match paired.map(|i| removed.remove(i)) {
+                Some((_, from)) if from < *to => Change::Updating(name.clone(), from, to.clone()),
+                Some((_, from)) => Change::Downgrading(name.clone(), from, to.clone()),
+                None => Change::Adding(ComponentId::new(name.clone(), to.clone())),
+            });
+        }
+        changes.extend(
+            removed
+                .into_iter()
+                .map(|(n, v)| Change::Removing(ComponentId::new(n, v))),
+        );
+        changes.sort_by(|a, b| a.key().cmp(&b.key()));
+        changes
+    }
+
+    fn key(&self) -> (&PackageName, &Version) {
+        match self {
+            Change::Adding(id) | Change::Removing(id) => (&id.name, &id.version),
+            Change::Updating(n, from, _) | Change::Downgrading(n, from, _) => (n, from),
+        }
+    }
+}
+
+/// The message after the verb: `acme:greeter v1.0.0 -> v1.1.0`.
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Adding(id) | Change::Removing(id) => write!(f, "{} v{}", id.name, id.version),
+            Change::Updating(n, from, to) | Change::Downgrading(n, from, to) => {
+                write!(f, "{n} v{from} -> v{to}")
+            }
+        }
+    }
 }
 
 impl<'a> Project<'a> {
@@ -243,13 +346,70 @@ impl<'a> Project<'a> {
 
     /// Resolves, preferring the versions in `lock`.
     pub fn resolve(&self, lock: Option<&Lockfile>) -> Result<Resolution, ResolveError> {
+        self.resolve_unlocking(lock, Unlock::Nothing)
+    }
+
+    fn resolve_unlocking(
+        &self,
+        lock: Option<&Lockfile>,
+        unlock: Unlock,
+    ) -> Result<Resolution, ResolveError> {
         let request = Request {
             manifest: &self.manifest,
             root: self.root.clone(),
             locals: self.locals.clone(),
             lock,
+            unlock,
         };
         resolve(&request, &self.sources)
+    }
+
+    /// Re-resolves releasing the locked versions `unlock` names (see [`Unlock`]), and
+    /// writes the new lock unless `dry_run`. Every name of [`Unlock::Only`] must be in the
+    /// existing lock or the new one; otherwise nothing is written.
+    pub fn update(&self, unlock: Unlock, dry_run: bool) -> Result<Updated, ProjectError> {
+        let existing = self.read_lock()?;
+        let names = match &unlock {
+            Unlock::Only(names) => names.clone(),
+            Unlock::Nothing | Unlock::All => BTreeSet::new(),
+        };
+        let resolution = self.resolve_unlocking(existing.as_ref(), unlock)?;
+        let lock = resolution.to_lock();
+        let known: BTreeSet<String> = existing
+            .iter()
+            .chain([&lock])
+            .flat_map(|l| &l.components)
+            .map(|c| c.name.to_string())
+            .collect();
+        if let Some(name) = names.iter().find(|n| !known.contains(&n.to_string())) {
+            let help =
+                crate::suggest::did_you_mean(&name.to_string(), known.iter().map(|n| n.as_str()))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "its components are {}",
+                            known
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+            return Err(ProjectError::UnknownUpdate {
+                name: name.clone(),
+                lock: self.lock_path(),
+                help,
+            });
+        }
+        let written = !dry_run && lock.write(&self.lock_path())?;
+        Ok(Updated {
+            changes: Change::between(existing.as_ref(), &lock),
+            locked: Locked {
+                changed: existing.as_ref() != Some(&lock),
+                resolution,
+                lock,
+                written,
+            },
+        })
     }
 
     /// Resolves against the existing lock and, depending on `mode`, writes the new lock or
@@ -371,5 +531,72 @@ fn relative_label(base: &Path, path: &Path) -> String {
         ".".into()
     } else {
         slashes(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+    use crate::lockfile::{FORMAT_VERSION, LockedComponent, LockedSource};
+
+    fn lock(ids: &[&str]) -> Lockfile {
+        Lockfile {
+            version: FORMAT_VERSION,
+            components: ids
+                .iter()
+                .map(|id| {
+                    let id = ComponentId::parse(id).unwrap();
+                    LockedComponent {
+                        name: id.name,
+                        version: id.version,
+                        root: false,
+                        member: false,
+                        source: LockedSource::Registry("registry".into()),
+                        digest: Digest::of(b""),
+                        imports: Vec::new(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn lines(old: Option<&Lockfile>, new: &Lockfile) -> Vec<String> {
+        Change::between(old, new)
+            .iter()
+            .map(|c| format!("{} {c}", c.verb()))
+            .collect()
+    }
+
+    #[test]
+    fn changes_pair_versions_within_a_class() {
+        let old = lock(&[
+            "acme:a@1.0.0",
+            "acme:b@1.2.0",
+            "acme:c@1.0.0",
+            "acme:d@1.0.0",
+        ]);
+        let new = lock(&[
+            "acme:a@1.1.0",
+            "acme:b@1.1.0",
+            "acme:c@2.0.0",
+            "acme:e@0.1.0",
+        ]);
+        assert_eq!(
+            lines(Some(&old), &new),
+            [
+                "Updating acme:a v1.0.0 -> v1.1.0",
+                "Downgrading acme:b v1.2.0 -> v1.1.0",
+                "Removing acme:c v1.0.0",
+                "Adding acme:c v2.0.0",
+                "Removing acme:d v1.0.0",
+                "Adding acme:e v0.1.0",
+            ]
+        );
+        assert!(Change::between(Some(&new), &new).is_empty());
+        assert_eq!(
+            lines(None, &lock(&["acme:a@1.0.0"])),
+            ["Adding acme:a v1.0.0"]
+        );
     }
 }

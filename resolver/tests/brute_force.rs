@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use astc_resolver::lockfile::{FORMAT_VERSION, LockedComponent, Lockfile};
-use astc_resolver::resolve::{LocalComponent, Request, resolve};
+use astc_resolver::resolve::{LocalComponent, Request, Unlock, resolve};
 use astc_resolver::version::CompatClass;
 use astc_resolver::{
     ComponentSummary, Digest, InterfaceName, LockedSource, Manifest, MemoryRegistry, PackageName,
@@ -268,6 +268,7 @@ fn run(case: &Case, lock: Option<&Lockfile>) -> Result<Resolution, ResolveError>
         }),
         locals: BTreeMap::new(),
         lock,
+        unlock: Unlock::Nothing,
     };
     resolve(&req, &registry(case))
 }

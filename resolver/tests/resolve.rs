@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use astc_resolver::lockfile::Lockfile;
-use astc_resolver::resolve::{LocalComponent, Request, resolve};
+use astc_resolver::resolve::{LocalComponent, Request, Unlock, resolve};
 use astc_resolver::{
     ComponentSummary, Digest, InterfaceName, Manifest, MemoryRegistry, PackageName, Resolution,
     ResolveError, Version,
@@ -71,6 +71,7 @@ fn run(
         root: Some(local("acme:app", "0.1.0", summary(root_imports, &[]))),
         locals: BTreeMap::new(),
         lock,
+        unlock: Unlock::Nothing,
     };
     resolve(&req, reg)
 }
@@ -309,6 +310,57 @@ fn lock_keeps_versions_while_they_fit() {
     assert_eq!(selected(&fresh), ["acme:greeter@1.3.0"]);
 }
 
+/// `astc update acme:greeter`: the named component is released and takes its newest
+/// version, and a locked version it can still use is kept, as is every other component's;
+/// `Unlock::All` releases everything.
+#[test]
+fn unlock_releases_only_the_named_components() {
+    let mut reg = registry(&[
+        ("acme:greeter", "1.0.0", &["acme:kv/api@1.0.0"]),
+        ("acme:kv", "1.0.0", &[]),
+        ("acme:log", "1.0.0", &[]),
+    ]);
+    let imports = ["acme:greeter/api@1.0.0", "acme:log/api@1.0.0"];
+    let m = manifest("");
+    let first = run(&m, &imports, &reg, None).unwrap();
+    let lock = first.to_lock();
+    for (name, version, needs) in [
+        ("acme:greeter", "1.1.0", &["acme:kv/api@1.0.0"][..]),
+        ("acme:greeter", "2.0.0", &[][..]),
+        ("acme:kv", "1.1.0", &[][..]),
+        ("acme:log", "1.1.0", &[][..]),
+    ] {
+        reg.add(
+            PackageName::parse(name).unwrap(),
+            Version::parse(version).unwrap(),
+            summary(needs, &[&format!("{name}/api@{version}")]),
+        );
+    }
+    let update = |unlock: Unlock| {
+        let req = Request {
+            manifest: &m,
+            root: Some(local("acme:app", "0.1.0", summary(&imports, &[]))),
+            locals: BTreeMap::new(),
+            lock: Some(&lock),
+            unlock,
+        };
+        selected(&resolve(&req, &reg).unwrap())
+    };
+    let greeter = [PackageName::parse("acme:greeter").unwrap()].into();
+    assert_eq!(
+        update(Unlock::Only(greeter)),
+        ["acme:greeter@1.1.0", "acme:kv@1.0.0", "acme:log@1.0.0"]
+    );
+    assert_eq!(
+        update(Unlock::Nothing),
+        ["acme:greeter@1.0.0", "acme:kv@1.0.0", "acme:log@1.0.0"]
+    );
+    assert_eq!(
+        update(Unlock::All),
+        ["acme:greeter@1.1.0", "acme:kv@1.1.0", "acme:log@1.1.0"]
+    );
+}
+
 #[test]
 fn wire_chooses_the_provider() {
     let mut reg = MemoryRegistry::new();
@@ -406,6 +458,7 @@ fn path_dependency_replaces_the_registry() {
         )),
         locals: locals.clone(),
         lock: None,
+        unlock: Unlock::Nothing,
     };
     let r = resolve(&req, &reg).unwrap();
     assert_eq!(selected(&r), ["acme:kv@1.0.0"]);

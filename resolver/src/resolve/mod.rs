@@ -29,7 +29,7 @@
 //! renders a failed derivation as the chain of imports that conflict. This module holds the
 //! types they share and runs the three in order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -76,8 +76,40 @@ pub struct Request<'a> {
     pub root: Option<LocalComponent>,
     /// Path dependencies, by name.
     pub locals: BTreeMap<PackageName, LocalComponent>,
-    /// The existing lock, whose versions are kept while they still fit.
+    /// The existing lock, whose versions are kept while they still fit, except those
+    /// `unlock` releases. Its digests are checked for every version chosen again.
     pub lock: Option<&'a Lockfile>,
+    /// Which locked versions stop being preferred.
+    pub unlock: Unlock,
+}
+
+/// Which components may move away from their locked version: the one knob between
+/// `astc lock` (nothing) and `astc update` (everything, or the named components).
+///
+/// A released component takes the highest version that fits, as if it were not locked; what
+/// it newly needs is resolved as usual, and every other locked version stays preferred while
+/// it still fits (cargo's partial unlock). The lock's digests are still checked for versions
+/// chosen again, released or not: a published version is immutable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Unlock {
+    /// Keep every locked version that still fits.
+    #[default]
+    Nothing,
+    /// Release these components.
+    Only(BTreeSet<PackageName>),
+    /// Release every component.
+    All,
+}
+
+impl Unlock {
+    /// Whether `name`'s locked version is still preferred.
+    pub fn keeps(&self, name: &PackageName) -> bool {
+        match self {
+            Unlock::Nothing => true,
+            Unlock::Only(names) => !names.contains(name),
+            Unlock::All => false,
+        }
+    }
 }
 
 /// The result: every selected component with its wiring, sorted by id.

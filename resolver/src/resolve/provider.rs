@@ -77,7 +77,7 @@ impl<'a> Provider<'a> {
     pub(super) fn new(req: &'a Request<'a>, registry: &'a dyn ComponentSource) -> Self {
         let mut locked = HashMap::new();
         if let Some(lock) = req.lock {
-            for c in &lock.components {
+            for c in lock.components.iter().filter(|c| req.unlock.keeps(&c.name)) {
                 locked.insert(
                     (c.name.clone(), CompatClass::of(&c.version)),
                     c.version.clone(),

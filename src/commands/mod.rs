@@ -17,6 +17,7 @@ mod publish;
 mod run;
 mod sandbox;
 mod tree;
+mod update;
 mod verify;
 
 /// The subcommands.
@@ -24,6 +25,7 @@ mod verify;
 pub enum Command {
     Publish(publish::Args),
     Lock(lock::Args),
+    Update(update::Args),
     Tree(tree::Args),
     Check(check::Args),
     Compose(compose::Args),
@@ -39,6 +41,7 @@ impl Command {
         match self {
             Command::Publish(a) => a.run(),
             Command::Lock(a) => a.run(),
+            Command::Update(a) => a.run(),
             Command::Check(a) => a.run(),
             Command::Compose(a) => a.run(),
             Command::Verify(a) => a.run(),

@@ -124,6 +124,12 @@ fn samples() -> Vec<Error> {
             changes: Vec::new(),
         }
         .into(),
+        ProjectError::UnknownUpdate {
+            name: name(),
+            lock: p("astc.lock"),
+            help: "did you mean `acme:y`?".into(),
+        }
+        .into(),
         RegistryError::Io {
             path: p("registry"),
             source: io(),

@@ -28,7 +28,7 @@
 //! lists), `{ truncate = PATH, len = N }`, `{ flip = PATH, at = OFFSET }`, `{ flip_digest = PATH }` (the first
 //! `sha256:` digest in the file changes by one digit), `{ edit = PATH,
 //! replace = OLD, with = NEW }`, `{ copy = FROM, to = TO }`, `{ remove = PATH }`, `{ mkdir =
-//! PATH }`, `{ symlink = LINK, to = TARGET }`, `{ chmod = PATH, mode = 0o000 }`. A case with
+//! PATH }`, `{ symlink = LINK, to = TARGET }`, `{ chmod = PATH, mode = 0o000 }`, `{ mkfifo = PATH }`. A case with
 //! `needs_permissions = true` depends on file modes, which do not bind root: it is ignored
 //! when the tests run with privileges.
 
@@ -93,6 +93,7 @@ struct Setup {
     symlink: Option<String>,
     chmod: Option<String>,
     mode: Option<u32>,
+    mkfifo: Option<String>,
 }
 
 fn main() {
@@ -319,6 +320,12 @@ fn apply(dir: &Path, s: &Setup) -> Result<(), Failed> {
     }
     if let Some(path) = &s.chmod {
         set_mode(&at(path), s.mode.ok_or("`chmod` needs `mode`")?);
+    }
+    if let Some(path) = &s.mkfifo {
+        let status = Command::new("mkfifo").arg(at(path)).status()?;
+        if !status.success() {
+            return Err(format!("`mkfifo {path}` failed").into());
+        }
     }
     Ok(())
 }

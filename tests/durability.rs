@@ -797,3 +797,155 @@ fn tampered_registry_file() {
     ok(&dir, &cache, &["compose", "-o", "out.wasm"]);
     ok(&dir, &cache, &["verify", "-o", "out.wasm"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// What an output path is: a symbolic link, a FIFO, a device, a killed run's leftovers
+
+/// `-o` and `--depfile` through a symbolic link write its target, as a compiler does; the
+/// link stays a link.
+#[test]
+fn output_through_symlink_writes_its_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("p"), tmp.path().join("cache"));
+    project(&dir, &cache, false);
+    ok(&dir, &cache, &["compose", "-o", "plain.wasm"]);
+    let expected = fs::read(dir.join("plain.wasm")).unwrap();
+    std::os::unix::fs::symlink("real.wasm", dir.join("link.wasm")).unwrap();
+    std::os::unix::fs::symlink("real.d", dir.join("link.d")).unwrap();
+    ok(
+        &dir,
+        &cache,
+        &[
+            "compose",
+            "--force",
+            "-o",
+            "link.wasm",
+            "--depfile",
+            "link.d",
+        ],
+    );
+    for link in ["link.wasm", "link.d"] {
+        let meta = fs::symlink_metadata(dir.join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} was replaced");
+    }
+    assert_eq!(fs::read(dir.join("real.wasm")).unwrap(), expected);
+    let depfile = fs::read_to_string(dir.join("real.d")).unwrap();
+    assert!(depfile.starts_with("link.wasm "), "{depfile}");
+    assert_eq!(temp_files(&dir), Vec::<PathBuf>::new());
+}
+
+/// Reads a FIFO to its end on another thread, as a consumer of `-o pipe` would.
+fn read_fifo(path: &Path) -> std::thread::JoinHandle<Vec<u8>> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || fs::read(path).unwrap())
+}
+
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::symlink_metadata(path).unwrap().file_type().is_fifo()
+}
+
+/// `-o pipe` and `--depfile pipe` write into the FIFO: the reader gets the whole output,
+/// and the FIFO stays a FIFO.
+#[test]
+fn output_into_fifo_writes_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("p"), tmp.path().join("cache"));
+    project(&dir, &cache, false);
+    ok(&dir, &cache, &["compose", "-o", "plain.wasm"]);
+    let expected = fs::read(dir.join("plain.wasm")).unwrap();
+    for name in ["out.pipe", "dep.pipe"] {
+        let status = Command::new("mkfifo").arg(dir.join(name)).status().unwrap();
+        assert!(status.success());
+    }
+    let output = read_fifo(&dir.join("out.pipe"));
+    let depfile = read_fifo(&dir.join("dep.pipe"));
+    ok(
+        &dir,
+        &cache,
+        &[
+            "compose",
+            "--force",
+            "-o",
+            "out.pipe",
+            "--depfile",
+            "dep.pipe",
+        ],
+    );
+    // Checked before joining: a reader of a FIFO replaced by a file would wait forever.
+    assert!(is_fifo(&dir.join("out.pipe")) && is_fifo(&dir.join("dep.pipe")));
+    assert_eq!(output.join().unwrap(), expected);
+    let depfile = String::from_utf8(depfile.join().unwrap()).unwrap();
+    assert!(depfile.starts_with("out.pipe "), "{depfile}");
+    assert_eq!(temp_files(&dir), Vec::<PathBuf>::new());
+}
+
+/// `-o null` and `--depfile null` where `null` is a character device like /dev/null: the
+/// device stays a device. Making a device needs root; elsewhere the test only says so.
+#[test]
+fn output_into_device_writes_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("p"), tmp.path().join("cache"));
+    project(&dir, &cache, false);
+    for name in ["null", "null.d"] {
+        let made = Command::new("mknod")
+            .args(["-m666"])
+            .arg(dir.join(name))
+            .args(["c", "1", "3"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            eprintln!("skipped: cannot make a device node here (not root)");
+            return;
+        }
+    }
+    ok(
+        &dir,
+        &cache,
+        &["compose", "-o", "null", "--depfile", "null.d"],
+    );
+    ok(
+        &dir,
+        &cache,
+        &["compose", "-o", "null", "--depfile", "null.d"],
+    );
+    for name in ["null", "null.d"] {
+        let kind = fs::symlink_metadata(dir.join(name)).unwrap().file_type();
+        assert!(kind.is_char_device(), "{name} is no longer a device");
+    }
+    assert_eq!(temp_files(&dir), Vec::<PathBuf>::new());
+}
+
+/// The temporary file of a compose killed long ago is removed by the next compose to the
+/// same output; one that may belong to a compose still running (recent), and files of
+/// other names, stay.
+#[test]
+fn stale_temporary_files_are_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("p"), tmp.path().join("cache"));
+    project(&dir, &cache, false);
+    let stale = dir.join(".app.composed.wasm.aB3dE9.tmp");
+    let recent = dir.join(".app.composed.wasm.Zz9yX8.tmp");
+    let other = dir.join(".app.composed.wasm.notours.tmp");
+    for path in [&stale, &recent, &other] {
+        fs::write(path, vec![0u8; 4096]).unwrap();
+    }
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3 * 60 * 60);
+    for path in [&stale, &other] {
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+    ok(&dir, &cache, &["compose"]);
+    assert!(!stale.exists(), "the stale temporary file was left");
+    assert!(recent.exists(), "a recent temporary file was removed");
+    assert!(
+        other.exists(),
+        "a file not named as astc names them was removed"
+    );
+}

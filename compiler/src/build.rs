@@ -182,6 +182,11 @@ pub fn record_fresh(project: &Project, built: &Built, key: &str) {
     let Some(output) = &built.output else {
         return;
     };
+    // A device or FIFO (`-o /dev/null`) keeps nothing to compare next time, and reading a
+    // FIFO to check it would block: such a compose always runs.
+    if !std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+        return;
+    }
     let resolution = &built.checked.resolution;
     let digests: std::collections::BTreeMap<&Path, Digest> = resolution
         .components
@@ -374,7 +379,7 @@ pub fn compose_project(
         if !inputs.contains(&lock_path) && (lock_written || lock_path.exists()) {
             inputs.insert(1, lock_path.clone());
         }
-        let text = depfile_text(&targets, &inputs);
+        let text = depfile_text(&targets, &inputs).map_err(write_error(depfile))?;
         staged.push(stage_bytes(depfile, text.as_bytes()).map_err(write_error(depfile))?);
     }
     staged.extend(staged_lock);

@@ -363,7 +363,7 @@ pub enum FileError {
 
 /// Reads and inspects the component at `path`, returning its bytes too.
 pub fn inspect_file(path: &Path) -> Result<(Vec<u8>, Inspected), FileError> {
-    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+    let bytes = astc_resolver::fs::read_regular(path).map_err(|source| FileError::Read {
         path: path.to_path_buf(),
         source,
     })?;

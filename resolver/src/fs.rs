@@ -1,5 +1,7 @@
-//! File-system helpers shared by every crate that writes: atomic writes and the registry's
-//! lock.
+//! File-system helpers shared by every crate that reads or writes files: reads that refuse
+//! anything but a regular file, atomic writes, depfiles and the registry's lock. They are
+//! one module, past a few hundred lines, because every rule about what a path may be
+//! (regular file, symbolic link, device, FIFO) must hold the same for every command.
 //!
 //! Every file astc writes (registry entries, records, `astc.lock`, composed output) lands
 //! in a temporary file in the destination's directory, then is renamed over the
@@ -7,11 +9,16 @@
 //! one, never a mix. What cannot be made again (registry entries, records, locks) is also
 //! flushed to disk before the rename; build artifacts are not (see
 //! [`stage_artifact_with`]).
+//!
+//! As a compiler's `-o` does, a write follows a symbolic link and replaces its target, and
+//! a write to a device or a FIFO (`-o /dev/null`, `-o pipe`) goes through to it: such a
+//! destination is never replaced by a regular file.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read as _, Seek as _, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
 
@@ -20,17 +27,14 @@ use crate::digest::Digest;
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename). The file ends up
 /// readable by everyone (mode 0644 on Unix), like a file written with `fs::write`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = stage(path, bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_parent(path);
-    Ok(())
+    stage_bytes(path, bytes)?.commit()
 }
 
 /// Like [`write_atomic`], but fails with [`io::ErrorKind::AlreadyExists`] instead of replacing
 /// an existing file: how published versions stay immutable even between two racing
 /// publishers.
 pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = stage(path, bytes)?;
+    let tmp = stage_beside(path, bytes)?;
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     sync_parent(path);
     Ok(())
@@ -46,11 +50,10 @@ pub fn slashes(p: &Path) -> String {
 /// large component again), and computes its digest on a second thread while it is read:
 /// for a large component, reading and hashing take about as long each.
 pub fn read_hashed(path: &Path) -> io::Result<(Arc<[u8]>, Digest)> {
-    use std::io::Read;
     /// Below this, a thread costs more than it saves.
     const PIPELINE_FROM: usize = 1 << 20;
     const CHUNK: usize = 1 << 20;
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path)?;
     let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
     if len < PIPELINE_FROM || len > isize::MAX as usize {
         let mut bytes = Vec::new();
@@ -86,20 +89,110 @@ pub fn read_hashed(path: &Path) -> io::Result<(Arc<[u8]>, Digest)> {
         Some(digest) => Ok((buf, digest)),
         None => {
             // The file changed size while being read: read it again, whatever it holds now.
-            let bytes = fs::read(path)?;
+            let bytes = read_regular(path)?;
             let digest = Digest::of(&bytes);
             Ok((bytes.into(), digest))
         }
     }
 }
 
-/// A file written in full to a temporary file beside its destination, not yet in place.
-/// Staging every output of a command first, then committing them together, means a failure
-/// on any of them (a read-only directory, a full disk) leaves every destination untouched.
+/// Reads a whole file, refusing anything but a regular file (see [`open_regular`]).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens `path` for reading, refusing anything but a regular file before a byte is read: a
+/// FIFO would block until a writer comes, a device may never end. The file is opened
+/// without blocking and the open file is checked, not the path, so a path swapped between
+/// a check and the open cannot hang either.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let mut options = File::options();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {}, not a regular file", describe(kind)),
+        ));
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular file is, for messages.
+fn describe(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// A file written in full to a temporary file, not yet in place. Staging every output of a
+/// command first, then committing them together, means a failure on any of them (a
+/// read-only directory, a full disk) leaves every destination untouched.
 #[derive(Debug)]
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
+    tmp: Temp,
     path: PathBuf,
+}
+
+/// Where a staged file waits, by what its destination is.
+#[derive(Debug)]
+enum Temp {
+    /// Beside a regular file (or none yet), to be renamed over it. `target` is the
+    /// destination with symbolic links followed.
+    Beside {
+        tmp: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+    /// An unnamed file, copied at commit into a device or FIFO, which stays what it is.
+    Through { tmp: File, target: PathBuf },
+}
+
+impl Temp {
+    /// A temporary file for a write to `path`.
+    fn new(path: &Path) -> io::Result<Self> {
+        Ok(match destination(path)? {
+            Destination::Replace(target) => Temp::Beside {
+                tmp: temp_in(&target)?,
+                target,
+            },
+            Destination::Through(target) => Temp::Through {
+                tmp: tempfile::tempfile()?,
+                target,
+            },
+        })
+    }
+
+    fn file_mut(&mut self) -> &mut File {
+        match self {
+            Temp::Beside { tmp, .. } => tmp.as_file_mut(),
+            Temp::Through { tmp, .. } => tmp,
+        }
+    }
 }
 
 impl Staged {
@@ -108,18 +201,34 @@ impl Staged {
         &self.path
     }
 
-    /// Renames the file into place.
+    /// Renames the file into place, or copies it into a device or FIFO.
     pub fn commit(self) -> io::Result<()> {
-        self.tmp.persist(&self.path).map_err(|e| e.error)?;
-        sync_parent(&self.path);
+        match self.tmp {
+            Temp::Beside { tmp, target } => {
+                tmp.persist(&target).map_err(|e| e.error)?;
+                sync_parent(&target);
+            }
+            Temp::Through { mut tmp, target } => {
+                tmp.rewind()?;
+                // No `create`: if the device went away, fail rather than make a file.
+                let mut out = File::options().write(true).open(&target)?;
+                io::copy(&mut tmp, &mut out)?;
+                out.flush()?;
+            }
+        }
         Ok(())
     }
 }
 
-/// Writes `bytes` into a temporary file beside `path`, to be [committed](Staged::commit).
+/// Writes `bytes` into a temporary file for `path`, to be [committed](Staged::commit).
 pub fn stage_bytes(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+    let mut tmp = Temp::new(path)?;
+    tmp.file_mut().write_all(bytes)?;
+    if let Temp::Beside { tmp, .. } = &tmp {
+        finish(tmp)?;
+    }
     Ok(Staged {
-        tmp: stage(path, bytes)?,
+        tmp,
         path: path.to_path_buf(),
     })
 }
@@ -133,16 +242,53 @@ pub fn stage_artifact_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<Staged> {
-    let mut tmp = temp_in(path)?;
-    write(tmp.as_file_mut())?;
-    set_mode(&tmp)?;
+    let mut tmp = Temp::new(path)?;
+    write(tmp.file_mut())?;
+    if let Temp::Beside { tmp, .. } = &tmp {
+        set_mode(tmp)?;
+    }
     Ok(Staged {
         tmp,
         path: path.to_path_buf(),
     })
 }
 
-fn stage(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+/// What a write to a path replaces.
+enum Destination {
+    /// A regular file, or nothing yet: replaced by a rename.
+    Replace(PathBuf),
+    /// A device, FIFO or socket: written through.
+    Through(PathBuf),
+}
+
+/// Follows symbolic links from `path` to what a write replaces. A dangling link leads to
+/// its target, which the write creates, as `cc -o link` does.
+fn destination(path: &Path) -> io::Result<Destination> {
+    /// Linux's limit, so a loop of links fails as the system would fail it.
+    const MAX_LINKS: usize = 40;
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let kind = match fs::symlink_metadata(&p) {
+            Ok(meta) => meta.file_type(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Destination::Replace(p)),
+            Err(e) => return Err(e),
+        };
+        if kind.is_symlink() {
+            let link = fs::read_link(&p)?;
+            p = parent_dir(&p).join(link);
+        } else if kind.is_file() {
+            return Ok(Destination::Replace(p));
+        } else if kind.is_dir() {
+            return Err(io::Error::other("it is a directory"));
+        } else {
+            return Ok(Destination::Through(p));
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// A temporary file beside `path` holding `bytes`, flushed to disk.
+fn stage_beside(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let mut tmp = temp_in(path)?;
     tmp.write_all(bytes)?;
     finish(&tmp)?;
@@ -166,7 +312,17 @@ fn set_mode(tmp: &tempfile::NamedTempFile) -> io::Result<()> {
     Ok(())
 }
 
-/// A temporary file beside `path`, named after it.
+/// The random part of a temporary file's name: `.<name>.<RANDOM>.tmp`.
+const RANDOM_LEN: usize = 6;
+
+/// How long a temporary file of astc's naming must have been left unmodified before a
+/// later write to the same destination removes it. A writer modifies its temporary file
+/// until it is complete and renames it at once, so one untouched this long was left by a
+/// process that was killed.
+const STALE_AFTER: Duration = Duration::from_secs(60 * 60);
+
+/// A temporary file beside `path`, named after it. Stale ones of the same name, left by a
+/// killed process, are removed first.
 fn temp_in(path: &Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = parent_dir(path);
     let name = path
@@ -179,10 +335,13 @@ fn temp_in(path: &Path) -> io::Result<tempfile::NamedTempFile> {
             format!("directory `{}` does not exist", dir.display()),
         ));
     }
+    let prefix = format!(".{name}.");
+    remove_stale(dir, &prefix);
     // tempfile's errors name the random temporary path; name the directory instead.
     tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&prefix)
         .suffix(".tmp")
+        .rand_bytes(RANDOM_LEN)
         .tempfile_in(dir)
         .map_err(|e| {
             io::Error::new(
@@ -190,6 +349,39 @@ fn temp_in(path: &Path) -> io::Result<tempfile::NamedTempFile> {
                 format!("cannot create a file in `{}`: {}", dir.display(), e.kind()),
             )
         })
+}
+
+/// Removes the regular files in `dir` named `<prefix><RANDOM>.tmp`, as [`temp_in`] names
+/// them, that are older than [`STALE_AFTER`]. Best effort: what cannot be removed stays.
+fn remove_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(random) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        if random.len() != RANDOM_LEN || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        // `DirEntry::metadata` does not follow a symbolic link.
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if meta.is_file() && stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The directory `path` is in: `.` for a bare file name.
@@ -208,38 +400,57 @@ fn sync_parent(path: &Path) {
 }
 
 /// Writes a Make-style depfile: `targets: deps`, with spaces, `#` and `$` escaped, so
-/// Make, Ninja and Bazel rebuild exactly when an input changes.
+/// Make, Ninja and Bazel rebuild exactly when an input changes. Fails, writing nothing,
+/// when a path cannot be expressed (see [`depfile_text`]).
 pub fn write_depfile(path: &Path, targets: &[PathBuf], deps: &[PathBuf]) -> io::Result<()> {
-    write_atomic(path, depfile_text(targets, deps).as_bytes())
+    write_atomic(path, depfile_text(targets, deps)?.as_bytes())
 }
 
-/// The text of a Make-style depfile (see [`write_depfile`]).
-pub fn depfile_text(targets: &[PathBuf], deps: &[PathBuf]) -> String {
-    fn escape(p: &Path) -> String {
-        let s = p.to_string_lossy().replace('\\', "/");
+/// The text of a Make-style depfile (see [`write_depfile`]). Spaces, `#` and `$` are
+/// escaped as GCC escapes them, which Make and Ninja both read. A path holding a line break,
+/// or on Unix a `:` or a `\`, has no spelling both read the same (Make takes `a:b` for two
+/// rules, a line break ends the rule, a `\` escapes), so it is refused with
+/// [`io::ErrorKind::InvalidInput`], naming the path.
+pub fn depfile_text(targets: &[PathBuf], deps: &[PathBuf]) -> io::Result<String> {
+    fn escape(p: &Path) -> io::Result<String> {
+        let s = p.to_string_lossy();
+        #[cfg(windows)]
+        let s = s.replace('\\', "/");
+        let refuse = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` cannot be written in a depfile: it contains {what}, which Make and Ninja would misread",
+                    p.display()
+                ),
+            )
+        };
         let mut out = String::with_capacity(s.len());
         for c in s.chars() {
             match c {
+                '\n' | '\r' => return Err(refuse("a line break")),
+                ':' if cfg!(unix) => return Err(refuse("a `:`")),
+                '\\' if cfg!(unix) => return Err(refuse("a `\\`")),
                 ' ' => out.push_str("\\ "),
                 '#' => out.push_str("\\#"),
                 '$' => out.push_str("$$"),
                 c => out.push(c),
             }
         }
-        out
+        Ok(out)
     }
     let mut text = targets
         .iter()
         .map(|t| escape(t))
-        .collect::<Vec<_>>()
+        .collect::<io::Result<Vec<_>>>()?
         .join(" ");
     text.push(':');
     for d in deps {
         text.push_str(" \\\n  ");
-        text.push_str(&escape(d));
+        text.push_str(&escape(d)?);
     }
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// An exclusive advisory lock on a file, released on drop. Concurrent publishers to one
@@ -313,6 +524,18 @@ mod tests {
             fs::read_to_string(&path).unwrap(),
             "out.wasm astc.lock: \\\n  my\\ dir/a\\#1.wasm \\\n  b$$.wasm\n"
         );
+    }
+
+    #[test]
+    fn depfiles_refuse_paths_make_would_misread() {
+        for bad in ["build/a:b.wasm", "a\nb.wasm: evil", "a\\b.wasm"] {
+            let err =
+                depfile_text(&[PathBuf::from("out.wasm")], &[PathBuf::from(bad)]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
+            assert!(err.to_string().contains("depfile"), "{err}");
+            let err = depfile_text(&[PathBuf::from(bad)], &[]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
+        }
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Entry> {
             } else if meta.is_dir() {
                 stack.push(p);
                 Entry::Dir(mode)
+            } else if !meta.is_file() {
+                // A FIFO or device: reading it could block.
+                Entry::Unreadable(mode)
             } else {
                 match fs::read(&p) {
                     Ok(bytes) => Entry::File(bytes, mode),

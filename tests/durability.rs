@@ -949,3 +949,18 @@ fn stale_temporary_files_are_removed() {
         "a file not named as astc names them was removed"
     );
 }
+
+/// `-o` into the cache directory is refused: a file there would pass for a cache entry.
+#[test]
+fn output_into_cache_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("p"), tmp.path().join("cache"));
+    project(&dir, &cache, false);
+    fs::create_dir_all(cache.join("components")).unwrap();
+    let target = cache.join("components").join("x.wasm");
+    let out = astc(&dir, &cache, &["compose", "-o", target.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("cache directory"), "{stderr}");
+    assert!(!target.exists());
+}

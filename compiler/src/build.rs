@@ -244,6 +244,31 @@ pub fn check_outputs(
     for output in outputs {
         refuse_input(output, &inputs, "composed.wasm")?;
     }
+    // Nothing may land in a registry or the cache: the roots of every source (and their namespace directories) and the cache.
+    let stores: Vec<(&'static str, PathBuf)> = project
+        .sources
+        .listing_dirs(std::iter::empty())
+        .into_iter()
+        .map(|d| ("registry directory", d))
+        .chain(crate::cache_dir::default_dir().map(|d| ("cache directory", d)))
+        .filter_map(|(what, d)| Some((what, std::fs::canonicalize(d).ok()?)))
+        .collect();
+    for output in outputs {
+        let Some(target) = canonical_target(output) else {
+            continue;
+        };
+        if let Some((store, dir)) = stores.iter().find(|(_, d)| target.starts_with(d)) {
+            // A file there would pass for a published version, a registry's own file or a
+            // cache entry that no record vouches for.
+            return Err(BuildError::Write {
+                path: output.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "it is inside {store} `{}`, where only `astc publish` and the cache write",
+                    dir.display()
+                )),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -281,17 +306,27 @@ fn refuse_input(output: &Path, inputs: &[PathBuf], extension: &str) -> Result<()
     Ok(())
 }
 
-/// The canonical path `path` would be written to, following a symbolic link at the end
-/// too; `None` when its directory does not exist (writing reports that).
+/// The canonical path `path` would be written to, following symbolic links at the end too,
+/// dangling ones included (the write creates their target); `None` when its directory does
+/// not exist (writing reports that).
 fn canonical_target(path: &Path) -> Option<PathBuf> {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return Some(p);
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        if let Ok(p) = std::fs::canonicalize(&path) {
+            return Some(p);
+        }
+        match std::fs::read_link(&path) {
+            Ok(link) => path = parent_dir(&path).join(link),
+            Err(_) => {
+                return Some(
+                    std::fs::canonicalize(parent_dir(&path))
+                        .ok()?
+                        .join(path.file_name()?),
+                );
+            }
+        }
     }
-    Some(
-        std::fs::canonicalize(parent_dir(path))
-            .ok()?
-            .join(path.file_name()?),
-    )
+    None
 }
 
 /// What [`verify`] found.

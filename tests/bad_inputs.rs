@@ -43,7 +43,20 @@ use support::{changed, snapshot};
 
 mod support;
 
-const ASTC: &str = env!("CARGO_BIN_EXE_astc");
+/// The astc binary: `ASTC_TEST_BIN` when the corpus runs from a copy (as
+/// `scripts/test.sh` runs it for an unprivileged user, who may not read the build
+/// directory), else the one Cargo built.
+fn astc_bin() -> PathBuf {
+    std::env::var_os("ASTC_TEST_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_astc")), PathBuf::from)
+}
+
+/// The repository the corpus and `from_repo` files are read from: `ASTC_TEST_REPO` for a
+/// copy (see [`astc_bin`]), else this one.
+fn repo() -> PathBuf {
+    std::env::var_os("ASTC_TEST_REPO")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
 /// The issue this corpus answers asks for at least this many cases.
 const MIN_CASES: usize = 150;
 
@@ -98,7 +111,7 @@ struct Setup {
 
 fn main() {
     let args = Arguments::from_args();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-inputs");
+    let root = repo().join("tests/bad-inputs");
     let mut files: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -157,12 +170,12 @@ fn set_mode(path: &Path, mode: u32) {
 /// The valid project every case starts from: built, published, locked and composed once.
 fn build_template() -> Result<tempfile::TempDir, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-inputs/base");
+    let src = repo().join("tests/bad-inputs/base");
     let dir = tmp.path();
     astc_fixtures::materialize(&src, dir).map_err(|e| format!("{e:#}"))?;
     let cache = tmp.path().join(".cache");
     let astc = |args: &[&str]| -> Result<(), String> {
-        let out = Command::new(ASTC)
+        let out = Command::new(astc_bin())
             .args(args)
             .current_dir(dir)
             .env("ASTC_CACHE_DIR", &cache)
@@ -199,7 +212,7 @@ fn run_case(template: &Path, case: &Case) -> Result<(), Failed> {
         apply(&dir, step).map_err(|e| format!("setup step failed: {e:?}"))?;
     }
     let before = snapshot(&dir);
-    let out = Command::new(ASTC)
+    let out = Command::new(astc_bin())
         .args(&case.run)
         .current_dir(&dir)
         .env("NO_COLOR", "1")
@@ -256,7 +269,7 @@ fn apply(dir: &Path, s: &Setup) -> Result<(), Failed> {
         } else if let Some(wit) = &s.wit {
             astc_fixtures::component_from_wit(path, wit)?
         } else if let Some(file) = &s.from_repo {
-            fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))?
+            fs::read(repo().join(file))?
         } else if let Some(len) = s.random {
             random_bytes(len, s.seed.unwrap_or(1))
         } else if let Some(depth) = s.deep_types {

@@ -68,6 +68,23 @@ fn elide(s: &str) -> String {
 /// Checks one kebab-case label of the component model: words separated by single `-`, each
 /// word starting with a letter and either all lowercase or all uppercase.
 fn check_label(name: &str, part: &'static str, label: &str) -> Result<(), NameError> {
+    check_words(name, part, label, false)
+}
+
+/// Checks a package's namespace or name, which the component model spells in lowercase
+/// words only (`word ::= [a-z] [0-9a-z]*`). Allowing `WASI:foo` would also let two names
+/// differing only in case, published as directories, collide on a case-insensitive file
+/// system, and `WASI` slip past the reserved `wasi` namespace.
+fn check_package_label(name: &str, part: &'static str, label: &str) -> Result<(), NameError> {
+    check_words(name, part, label, true)
+}
+
+fn check_words(
+    name: &str,
+    part: &'static str,
+    label: &str,
+    lowercase_only: bool,
+) -> Result<(), NameError> {
     let bad = |why| NameError::BadLabel {
         name: elide(name),
         part,
@@ -89,6 +106,11 @@ fn check_label(name: &str, part: &'static str, label: &str) -> Result<(), NameEr
         };
         if !first.is_ascii_alphabetic() {
             return Err(bad("each word must start with a letter"));
+        }
+        if lowercase_only && !word.chars().all(|c| !c.is_ascii_uppercase()) {
+            return Err(bad(
+                "component names are all lowercase in the component model",
+            ));
         }
         let lower = first.is_ascii_lowercase();
         for c in chars {
@@ -119,8 +141,8 @@ impl PackageName {
         let Some((namespace, name)) = s.split_once(':') else {
             return Err(NameError::MissingColon(s.to_string()));
         };
-        check_label(s, "namespace", namespace)?;
-        check_label(s, "name", name)?;
+        check_package_label(s, "namespace", namespace)?;
+        check_package_label(s, "name", name)?;
         Ok(Self {
             namespace: namespace.to_string(),
             name: name.to_string(),
@@ -296,7 +318,6 @@ mod tests {
         assert_eq!((n.namespace(), n.name()), ("acme", "greeter"));
         assert_eq!(n.to_string(), "acme:greeter");
         PackageName::parse("my-ns:burger-shop2").unwrap();
-        PackageName::parse("ACME:HTTP-client").unwrap();
         for bad in [
             "",
             "acme",
@@ -313,6 +334,11 @@ mod tests {
             "acme:a--b",
             "acme:x:y",
             "acme:gre\\eter",
+            // Lowercase only: also keeps `WASI:x` from passing for other than `wasi:x`.
+            "ACME:HTTP-client",
+            "WASI:foo",
+            "ASTERAI:HOST",
+            "acme:HTTP",
         ] {
             assert!(
                 PackageName::parse(bad).is_err(),

@@ -252,8 +252,8 @@ fn record(registry: &Path) -> BTreeMap<String, Digest> {
 
 /// Checks the registry: every `<version>.wasm` of `acme:greeter` is one of `expected` (or the
 /// version being published, `pending`, absent or complete), with bytes matching the record
-/// when recorded; every record entry names an existing file; nothing else looks like a
-/// version.
+/// when recorded; every record entry names an existing file (but the pending one's, written
+/// first); nothing else looks like a version.
 fn check_registry(
     registry: &Path,
     expected: &BTreeMap<String, Vec<u8>>,
@@ -289,6 +289,11 @@ fn check_registry(
     }
     for (version, d) in &record {
         let path = dir.join(format!("{version}.wasm"));
+        // The record is written before the file: a publish killed between the two leaves
+        // the entry of the version it was publishing, which lists nothing.
+        if !path.exists() && pending.is_some_and(|(v, b)| v == version && *d == Digest::of(b)) {
+            continue;
+        }
         let bytes = fs::read(&path)
             .unwrap_or_else(|_| panic!("the record names {version}, which has no file"));
         assert_eq!(*d, Digest::of(&bytes));
@@ -522,9 +527,10 @@ fn kill_publish() {
         let path = registry.join(format!("acme/greeter/{version}.wasm"));
         let state = match (path.exists(), record(&registry).contains_key(&version)) {
             (false, false) => "absent",
-            (true, false) => "file without record",
+            (true, false) => panic!("trial {trial}: {version} has a file but no record"),
             (true, true) => "published",
-            (false, true) => panic!("trial {trial}: {version} is recorded but has no file"),
+            // The record is written first; the version is not visible without its file.
+            (false, true) => "record without file",
         };
         *states.entry(state).or_default() += 1;
 

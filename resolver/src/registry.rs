@@ -379,6 +379,28 @@ impl Registry {
         Ok(())
     }
 
+    /// Puts back the record of `name` as it was before a publish that failed.
+    fn restore_record(
+        &self,
+        name: &PackageName,
+        record: &Arc<Record>,
+    ) -> Result<(), RegistryError> {
+        let path = self.record_path(name);
+        if record.versions.is_empty() {
+            // There was none.
+            fs::remove_file(&path).map_err(io_err(&path))?;
+        } else {
+            let mut json = serde_json::to_vec_pretty(&**record).expect("records serialize");
+            json.push(b'\n');
+            write_atomic(&path, &json).map_err(io_err(&path))?;
+        }
+        self.records
+            .lock()
+            .unwrap()
+            .insert(name.clone(), record.clone());
+        Ok(())
+    }
+
     /// The published version a new `version` must stay compatible with: the nearest lower and
     /// higher ones of its compatibility class, with their bytes.
     fn neighbours(
@@ -495,8 +517,6 @@ impl Publish for Registry {
         if name.is_host() {
             return Err(PublishError::Reserved { name: name.clone() });
         }
-        let dir = self.package_dir(name);
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let lock_path = self.root.join(".astc").join("lock");
         let _lock = FileLock::exclusive(&lock_path).map_err(io_err(&lock_path))?;
         // Forget cached state: another process may have published while we waited.
@@ -558,11 +578,21 @@ impl Publish for Registry {
             }
         })?;
 
-        match write_new_atomic(&path, bytes) {
-            Ok(()) => {}
-            Err(e) => return Err(io_err(&path)(e).into()),
-        }
+        // The record first, then the file: a version is visible only once its file is in
+        // place, and by then its digest is recorded, so no reader ever takes an unrecorded
+        // file for a published version. A record whose file never came (a write failed, the
+        // process was killed) lists nothing and is overwritten by the next publish of that
+        // version; a failed write also takes its entry back out.
+        let previous = self.record(name)?;
         self.write_record(name, version, digest, summary)?;
+        let dir = self.package_dir(name);
+        let written = fs::create_dir_all(&dir)
+            .map_err(io_err(&dir))
+            .and_then(|()| write_new_atomic(&path, bytes).map_err(io_err(&path)));
+        if let Err(e) = written {
+            let _ = self.restore_record(name, &previous);
+            return Err(e.into());
+        }
         Ok(Published::Added { path, digest })
     }
 }

@@ -280,11 +280,28 @@ fn destination(path: &Path) -> io::Result<Destination> {
             return Ok(Destination::Replace(p));
         } else if kind.is_dir() {
             return Err(io::Error::other("it is a directory"));
+        } else if is_socket(kind) {
+            // A socket cannot be opened for writing: refuse it now, before any output is
+            // committed, rather than when its turn to be committed comes.
+            return Err(io::Error::other("it is a socket"));
         } else {
             return Ok(Destination::Through(p));
         }
     }
     Err(io::Error::other("too many levels of symbolic links"))
+}
+
+fn is_socket(kind: fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 /// A temporary file beside `path` holding `bytes`, flushed to disk.
@@ -536,6 +553,26 @@ mod tests {
             let err = depfile_text(&[PathBuf::from(bad)], &[]).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad:?}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_refuse_a_socket_and_reads_refuse_a_fifo_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("out.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let err = stage_bytes(&socket, b"x").unwrap_err();
+        assert!(err.to_string().contains("socket"), "{err}");
+        let fifo = dir.path().join("in.wasm");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_hashed(&fifo).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
     }
 
     #[test]

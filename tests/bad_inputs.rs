@@ -77,6 +77,10 @@ struct Case {
     message: Vec<String>,
     #[serde(default)]
     needs_permissions: bool,
+    /// Run with standard output a pipe whose reader is already closed, as in
+    /// `astc tree | head -0`: the command must stop quietly (status 0, nothing on stderr).
+    #[serde(default)]
+    closed_stdout: bool,
 }
 
 #[derive(Deserialize, Clone)]
@@ -212,14 +216,20 @@ fn run_case(template: &Path, case: &Case) -> Result<(), Failed> {
         apply(&dir, step).map_err(|e| format!("setup step failed: {e:?}"))?;
     }
     let before = snapshot(&dir);
-    let out = Command::new(astc_bin())
+    let mut command = Command::new(astc_bin());
+    command
         .args(&case.run)
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .env("ASTC_CACHE_DIR", tmp.path().join("cache"))
         .env_remove("ASTC_BACKTRACE")
-        .env_remove("RUST_BACKTRACE")
-        .output()?;
+        .env_remove("RUST_BACKTRACE");
+    if case.closed_stdout {
+        let (reader, writer) = std::io::pipe()?;
+        drop(reader);
+        command.stdout(writer);
+    }
+    let out = command.output()?;
     let after = snapshot(&dir);
     // Restore permissions so the temporary directory can be removed.
     for step in &case.setup {
@@ -243,6 +253,9 @@ fn run_case(template: &Path, case: &Case) -> Result<(), Failed> {
         .collect();
     if !missing.is_empty() {
         return Err(format!("the message lacks {missing:?}: {}", context()).into());
+    }
+    if case.closed_stdout && !stderr.trim().is_empty() {
+        return Err(format!("a closed pipe must end the command quietly: {}", context()).into());
     }
     if before != after {
         return Err(format!(

@@ -333,6 +333,7 @@ impl Report for PublishError {
             PublishError::Immutable { .. }
             | PublishError::Breaking { .. }
             | PublishError::Reserved { .. } => ExitClass::Resolve,
+            PublishError::TooLong { .. } => ExitClass::Input,
         }
     }
 
@@ -343,7 +344,9 @@ impl Report for PublishError {
             | PublishError::Breaking { name, version, .. } => {
                 one(self, |r| r.with_component(format!("{name}@{version}")))
             }
-            PublishError::Reserved { name } => one(self, |r| r.with_component(name)),
+            PublishError::Reserved { name } | PublishError::TooLong { name, .. } => {
+                one(self, |r| r.with_component(name))
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ use crate::source::{
 use crate::summary::{BoxError, ComponentSummary};
 use crate::version::{CompatClass, parse_version};
 
+/// The longest file name most file systems allow, in bytes (ext4, XFS, APFS, NTFS).
+const MAX_FILE_NAME: usize = 255;
+
 /// Something went wrong reading or writing a registry.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RegistryError {
@@ -218,6 +221,23 @@ pub enum PublishError {
     Reserved {
         /// The name.
         name: PackageName,
+    },
+    /// The version is too long to be a file name in a registry directory.
+    #[error(
+        "version `{version}` of `{name}` is too long for a registry directory: its file name would have {bytes} bytes, and file systems allow {}",
+        MAX_FILE_NAME
+    )]
+    #[diagnostic(
+        code(astc::publish::name_too_long),
+        help("use a shorter pre-release tag")
+    )]
+    TooLong {
+        /// The name.
+        name: PackageName,
+        /// The version, elided for the message.
+        version: String,
+        /// The length of the file name it needs, with the temporary file's affixes.
+        bytes: usize,
     },
     /// The registry could not be read or written.
     #[error(transparent)]
@@ -516,6 +536,15 @@ impl Publish for Registry {
     ) -> Result<Published, PublishError> {
         if name.is_host() {
             return Err(PublishError::Reserved { name: name.clone() });
+        }
+        // `.<version>.wasm.XXXXXX.tmp` is staged beside `<version>.wasm`: both must fit.
+        let file_name = format!(".{version}.wasm.XXXXXX.tmp").len();
+        if file_name > MAX_FILE_NAME {
+            return Err(PublishError::TooLong {
+                name: name.clone(),
+                version: crate::diagnostic::elide(&version.to_string()).into_owned(),
+                bytes: file_name,
+            });
         }
         let lock_path = self.root.join(".astc").join("lock");
         let _lock = FileLock::exclusive(&lock_path).map_err(io_err(&lock_path))?;

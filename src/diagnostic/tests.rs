@@ -195,6 +195,12 @@ fn samples() -> Vec<Error> {
         }
         .into(),
         PublishError::Reserved { name: name() }.into(),
+        PublishError::TooLong {
+            name: name(),
+            version: "1.0.0-a".into(),
+            bytes: 300,
+        }
+        .into(),
         ResolveError::NoSolution {
             report: "none".into(),
             help: None,

@@ -244,7 +244,13 @@ pub fn check_outputs(
     for output in outputs {
         refuse_input(output, &inputs, "composed.wasm")?;
     }
-    // Nothing may land in a registry or the cache: the roots of every source (and their namespace directories) and the cache.
+    refuse_stores(project, outputs)
+}
+
+/// Refuses outputs inside a registry or the cache (the directories of every source of
+/// `project`, and the cache directory): a file there would pass for a published version, a
+/// registry's own file or a cache entry that no record vouches for.
+pub fn refuse_stores(project: &Project, outputs: &[&Path]) -> Result<(), BuildError> {
     let stores: Vec<(&'static str, PathBuf)> = project
         .sources
         .listing_dirs(std::iter::empty())
@@ -258,8 +264,6 @@ pub fn check_outputs(
             continue;
         };
         if let Some((store, dir)) = stores.iter().find(|(_, d)| target.starts_with(d)) {
-            // A file there would pass for a published version, a registry's own file or a
-            // cache entry that no record vouches for.
             return Err(BuildError::Write {
                 path: output.to_path_buf(),
                 source: std::io::Error::other(format!(

@@ -37,6 +37,7 @@ impl Args {
                 depfile,
                 &[&project.manifest.path, &project.lock_path()],
             )?;
+            astc_compiler::build::refuse_stores(&project, &[depfile])?;
         }
         let locked = project.lock(mode)?;
         ui::warnings(&locked.resolution.warnings);

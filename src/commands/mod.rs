@@ -7,12 +7,14 @@ use astc_compiler::WasmInspector;
 use astc_resolver::source::location::parse_registry_dir;
 use astc_resolver::{Project, ProjectError, ProjectOptions};
 
+mod build;
 mod call;
 mod check;
 mod compose;
 mod graph;
 mod inspect;
 mod lock;
+mod new;
 mod publish;
 mod run;
 mod sandbox;
@@ -23,6 +25,9 @@ mod verify;
 /// The subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    New(new::NewArgs),
+    Init(new::InitArgs),
+    Build(build::Args),
     Publish(publish::Args),
     Lock(lock::Args),
     Update(update::Args),
@@ -39,6 +44,9 @@ pub enum Command {
 impl Command {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
         match self {
+            Command::New(a) => a.run(),
+            Command::Init(a) => a.run(),
+            Command::Build(a) => a.run(),
             Command::Publish(a) => a.run(),
             Command::Lock(a) => a.run(),
             Command::Update(a) => a.run(),
@@ -52,6 +60,12 @@ impl Command {
             Command::Inspect(a) => a.run(),
         }
     }
+}
+
+/// One error of each kind `new`, `init` and `build` give, for the diagnostic tests.
+#[cfg(test)]
+pub fn error_samples() -> Vec<crate::diagnostic::Error> {
+    new::samples().into_iter().chain(build::samples()).collect()
 }
 
 /// Flags shared by every command that works on a project.

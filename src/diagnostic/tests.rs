@@ -349,6 +349,9 @@ fn samples() -> Vec<Error> {
         Error::usage("astc::usage::dir", "not a dir".into(), "pass a dir"),
         Error::usage("astc::usage::env", "empty".into(), "name it"),
     ]
+    .into_iter()
+    .chain(crate::commands::error_samples())
+    .collect()
 }
 
 /// The diagnostic codes of docs/reference.md's table, with their exit statuses.

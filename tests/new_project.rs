@@ -127,3 +127,34 @@ fn python_project_builds_composes_and_answers() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "\"Hello, world!\"\n");
 }
+
+/// The same walk in JavaScript. `astc build` installs componentize-js with npm (some
+/// hundred megabytes), so this runs only with `ASTC_POLYGLOT=1`, like tests/polyglot.rs.
+#[test]
+fn js_project_builds_composes_and_answers() {
+    if std::env::var_os("ASTC_POLYGLOT").is_none_or(|v| v != "1") {
+        eprintln!("skipped: set ASTC_POLYGLOT=1 to install componentize-js and run it");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    astc(tmp.path(), &["new", "hello", "--lang", "js"]);
+    let dir = tmp.path().join("hello");
+    let out = astc(&dir, &["build"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Installing componentize-js (npm install)"),
+        "{err}"
+    );
+    assert!(err.contains("Built build/hello.wasm"), "{err}");
+    astc(&dir, &["compose"]);
+    let out = astc(
+        &dir,
+        &[
+            "call",
+            "hello.composed.wasm",
+            "my:hello/api@0.1.0#greet",
+            r#"["world"]"#,
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\"Hello, world!\"\n");
+}

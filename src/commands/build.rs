@@ -1,7 +1,8 @@
 //! `astc build`: builds the project's own component with its language's toolchain.
 //!
 //! The language is read from the project's files, as `astc new` writes them: `Cargo.toml`
-//! (Rust, cargo for wasm32-wasip2), `app.py` (Python, componentize-py). The component lands
+//! (Rust, cargo for wasm32-wasip2), `app.py` (Python, componentize-py), `app.js` (JavaScript,
+//! componentize-js, installed with npm). The component lands
 //! where `astc.toml`'s `package.component` says, for `astc compose` to find.
 
 use std::fmt;
@@ -24,7 +25,8 @@ const WORLD: &str = "component";
 /// Build the project's component with its language's toolchain.
 ///
 /// Rust: `cargo build --release --target wasm32-wasip2`, adding the target with rustup when
-/// it is missing. Python: `componentize-py -d wit -w component componentize app`. The
+/// it is missing. Python: `componentize-py -d wit -w component componentize app`.
+/// JavaScript: `componentize-js app.js --wit wit`, after `npm install` when it is missing. The
 /// toolchain's progress is shown; the component is written where `astc.toml`'s
 /// `package.component` says.
 #[derive(Debug, clap::Args)]
@@ -57,6 +59,8 @@ impl Args {
             build_rust(workdir, &output)?;
         } else if workdir.join("app.py").exists() {
             build_python(workdir, &output)?;
+        } else if workdir.join("app.js").exists() {
+            build_js(workdir, &output)?;
         } else {
             return Err(BuildError::UnknownLanguage(workdir.to_path_buf()).into());
         }
@@ -172,6 +176,45 @@ fn build_python(dir: &Path, output: &Path) -> Result<(), BuildError> {
     Ok(())
 }
 
+/// Builds `app.js` against `wit/` with the project's componentize-js, installing it with
+/// npm first when it is missing.
+fn build_js(dir: &Path, output: &Path) -> Result<(), BuildError> {
+    let tool = dir.join("node_modules/.bin/componentize-js");
+    if !tool.exists() {
+        ui::status("Installing", "componentize-js (npm install)");
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .stdout(std::io::stderr())
+            .status()
+            .map_err(|e| BuildError::spawn("npm", e))?;
+        if !status.success() {
+            return Err(BuildError::Failed {
+                tool: "npm install",
+                dir: dir.to_path_buf(),
+            });
+        }
+    }
+    if let Some(parent) = output.parent() {
+        fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
+    }
+    let absolute = std::path::absolute(output).map_err(|e| BuildError::io(output, e))?;
+    let status = Command::new(std::path::absolute(&tool).map_err(|e| BuildError::io(&tool, e))?)
+        .args(["app.js", "--wit", "wit", "--world-name", WORLD, "-o"])
+        .arg(&absolute)
+        .current_dir(dir)
+        .stdout(std::io::stderr())
+        .status()
+        .map_err(|e| BuildError::spawn("componentize-js", e))?;
+    if !status.success() {
+        return Err(BuildError::Failed {
+            tool: "componentize-js",
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 fn copy(from: &Path, to: &Path) -> Result<(), BuildError> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent).map_err(|e| BuildError::io(parent, e))?;
@@ -187,7 +230,7 @@ enum BuildError {
     NoProject(PathBuf),
     #[error("`{}` names no component of its own to build", .0.display())]
     NoComponent(PathBuf),
-    #[error("cannot tell how to build the component in `{}`: it has no `Cargo.toml` (Rust) or `app.py` (Python)", .0.display())]
+    #[error("cannot tell how to build the component in `{}`: it has no `Cargo.toml` (Rust), `app.py` (Python) or `app.js` (JavaScript)", .0.display())]
     UnknownLanguage(PathBuf),
     #[error("`{tool}` is not installed (or not on PATH)")]
     Missing {
@@ -253,11 +296,13 @@ impl Diagnostic for BuildError {
                 "`astc build` builds a project made by `astc new`, whose `[package]` has a `component`".into()
             }
             BuildError::UnknownLanguage(_) => {
-                "`astc new NAME --lang rust|python` makes a project `astc build` can build".into()
+                "`astc new NAME --lang rust|python|js` makes a project `astc build` can build".into()
             }
             BuildError::Missing { tool, .. } => match *tool {
                 "cargo" | "rustup" => "install Rust with rustup: https://rustup.rs".into(),
                 "componentize-py" => "install it with `pip install componentize-py`".into(),
+                "npm" => "install Node.js with npm (https://nodejs.org); `astc build` then installs componentize-js".into(),
+                "componentize-js" => "install it with `npm install` in the project".into(),
                 _ => return None,
             },
             BuildError::NoArtifact(_) => {

@@ -66,7 +66,7 @@ pub enum Lang {
     Rust,
     /// Python, built with componentize-py.
     Python,
-    /// JavaScript, built with componentize-js (not yet supported).
+    /// JavaScript, built with componentize-js (installed with npm).
     Js,
 }
 
@@ -103,10 +103,22 @@ const PYTHON: &[Template] = &[Template {
     text: include_str!("../../templates/python/app.py"),
 }];
 
+const JS: &[Template] = &[
+    Template {
+        path: "app.js",
+        text: include_str!("../../templates/js/app.js"),
+    },
+    Template {
+        path: "package.json",
+        text: include_str!("../../templates/js/package.json.tmpl"),
+    },
+];
+
 /// `.gitignore` lines every project wants, then each language's.
 const GITIGNORE: &str = include_str!("../../templates/common/gitignore.tmpl");
 const GITIGNORE_RUST: &str = include_str!("../../templates/rust/gitignore.tmpl");
 const GITIGNORE_PYTHON: &str = include_str!("../../templates/python/gitignore.tmpl");
+const GITIGNORE_JS: &str = include_str!("../../templates/js/gitignore.tmpl");
 
 impl NewArgs {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
@@ -171,9 +183,6 @@ impl InitArgs {
 impl Options {
     /// The project these options describe, its name defaulting to `dir_name`.
     fn project(&self, dir_name: &str, command: &str) -> Result<Project, NewError> {
-        if self.lang == Lang::Js {
-            return Err(NewError::JsNotYet);
-        }
         let (name, from_dir) = match &self.name {
             Some(name) => (name.clone(), false),
             None => (dir_name.to_string(), true),
@@ -356,7 +365,7 @@ impl Project {
         let own = match self.lang {
             Lang::Rust => RUST,
             Lang::Python => PYTHON,
-            Lang::Js => &[],
+            Lang::Js => JS,
         };
         COMMON.iter().chain(own).collect()
     }
@@ -402,7 +411,7 @@ impl Project {
         let own = match self.lang {
             Lang::Rust => GITIGNORE_RUST,
             Lang::Python => GITIGNORE_PYTHON,
-            Lang::Js => "",
+            Lang::Js => GITIGNORE_JS,
         };
         let mut text = existing.clone();
         for line in GITIGNORE.lines().chain(own.lines()) {
@@ -459,8 +468,6 @@ enum NewError {
     WouldOverwrite(Vec<String>),
     #[error("{message}")]
     BadName { message: String, help: String },
-    #[error("`--lang js` is not supported yet")]
-    JsNotYet,
     #[error("failed to write `{}`", path.display())]
     Io {
         path: PathBuf,
@@ -489,7 +496,6 @@ impl Diagnostic for NewError {
             NewError::Exists(_) => "astc::new::exists",
             NewError::WouldOverwrite(_) => "astc::new::would_overwrite",
             NewError::BadName { .. } => "astc::new::bad_name",
-            NewError::JsNotYet => "astc::new::unsupported_lang",
             NewError::Io { .. } => "astc::new::io",
         }))
     }
@@ -504,9 +510,6 @@ impl Diagnostic for NewError {
                 "astc init never overwrites files: run it in a directory without them, or start a new one with `astc new NAME`".into()
             }
             NewError::BadName { help, .. } => help.clone(),
-            NewError::JsNotYet => {
-                "use `--lang rust` or `--lang python`; a JavaScript component can be built with componentize-js (see examples/polyglot)".into()
-            }
             NewError::Io { .. } => return None,
         };
         Some(Box::new(help))
@@ -533,7 +536,6 @@ pub fn samples() -> Vec<crate::diagnostic::Error> {
             help: "did you mean `a-b`?".into(),
         }
         .into(),
-        NewError::JsNotYet.into(),
         NewError::io(
             Path::new("hello/astc.toml"),
             std::io::ErrorKind::Other.into(),
@@ -569,7 +571,7 @@ mod tests {
             namespace: "acme".into(),
             lang: Lang::Rust,
         };
-        for t in project.templates().into_iter().chain(PYTHON) {
+        for t in project.templates().into_iter().chain(PYTHON).chain(JS) {
             let text = project.render(t.text);
             assert!(!text.contains("{{"), "{} keeps a hole", t.path);
         }

@@ -120,7 +120,9 @@ pub enum ManifestError {
     #[error("failed to read manifest `{}`", path.display())]
     #[diagnostic(
         code(astc::manifest::read),
-        help("create an `astc.toml` (see `astc help`) or pass `--manifest PATH`")
+        help(
+            "start a project here with `astc init`, or in a new directory with `astc new NAME`, or pass `--manifest PATH`"
+        )
     )]
     Read {
         /// The manifest path.

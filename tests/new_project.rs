@@ -78,6 +78,21 @@ fn rust_project_builds_composes_and_answers() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "\"Hello, world!\"\n");
 }
 
+/// The guide's "Your first component" shows exactly the commands and output the test above
+/// runs, so a newcomer following it cannot meet a step that was never tested.
+#[test]
+fn the_guide_shows_the_tested_walk() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md")).unwrap();
+    let walk = "```sh\nastc new hello\ncd hello\nastc build\nastc compose\n\
+                astc call hello.composed.wasm 'my:hello/api@0.1.0#greet' '[\"world\"]'\n```\n\
+                \nThe last command prints `\"Hello, world!\"`.";
+    assert!(
+        guide.contains(walk),
+        "docs/guide.md no longer shows:\n{walk}"
+    );
+}
+
 #[test]
 fn init_names_the_project_after_its_directory() {
     let tmp = tempfile::tempdir().unwrap();

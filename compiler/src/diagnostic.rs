@@ -33,7 +33,7 @@ impl Report for BuildError {
             BuildError::Project(e) => e.hints(),
             BuildError::Check(e) => e.hints(),
             BuildError::Compose(e) => e.hints(),
-            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+            _ => astc_resolver::diagnostic::own_hint(self),
         }
     }
 
@@ -65,9 +65,7 @@ impl Report for CheckError {
     fn hints(&self) -> Vec<String> {
         match self {
             CheckError::Mismatch { help, .. } => help.iter().flat_map(|h| h.0.clone()).collect(),
-            CheckError::Invalid { .. } => {
-                self.help().map(|h| vec![h.to_string()]).unwrap_or_default()
-            }
+            CheckError::Invalid { .. } => astc_resolver::diagnostic::own_hint(self),
         }
     }
 

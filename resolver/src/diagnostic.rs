@@ -73,8 +73,23 @@ pub trait Report: Diagnostic {
     /// `help` of the diagnostic; errors that hold several hints ([`Hints`]) and errors that
     /// wrap another return the list.
     fn hints(&self) -> Vec<String> {
-        self.help().map(|h| vec![h.to_string()]).unwrap_or_default()
+        own_hint(self)
     }
+}
+
+/// The one hint of a diagnostic's own `help`, if it has one: [`Report::hints`] by default,
+/// and for the variants of an error that holds no [`Hints`].
+pub fn own_hint(diagnostic: &(impl Diagnostic + ?Sized)) -> Vec<String> {
+    diagnostic
+        .help()
+        .map(|h| vec![h.to_string()])
+        .unwrap_or_default()
+}
+
+/// Names for a message, each in backticks, separated by commas: "`a`, `b`".
+pub fn quoted_list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let quoted: Vec<String> = items.into_iter().map(|i| format!("`{i}`")).collect();
+    quoted.join(", ")
 }
 
 /// Shortens an absurdly long value a user gave (a 5 MB requirement, a 100,000-character
@@ -323,7 +338,7 @@ impl Report for PublishError {
     fn hints(&self) -> Vec<String> {
         match self {
             PublishError::Registry(e) => e.hints(),
-            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+            _ => own_hint(self),
         }
     }
 
@@ -358,7 +373,7 @@ impl Report for ResolveError {
             ResolveError::NoSolution { help, .. } | ResolveError::Unsatisfied { help, .. } => {
                 help.iter().flat_map(|h| h.0.clone()).collect()
             }
-            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+            _ => own_hint(self),
         }
     }
 
@@ -416,7 +431,7 @@ impl Report for ProjectError {
             ProjectError::Manifest(e) => e.hints(),
             ProjectError::Lock(e) => e.hints(),
             ProjectError::Resolve(e) => e.hints(),
-            _ => self.help().map(|h| vec![h.to_string()]).unwrap_or_default(),
+            _ => own_hint(self),
         }
     }
 

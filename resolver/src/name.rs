@@ -13,6 +13,7 @@ use std::str::FromStr;
 use semver::Version;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::diagnostic::elide;
 use crate::version::{self, VersionError};
 
 /// Why a name was rejected.
@@ -56,15 +57,6 @@ pub enum NameError {
     },
 }
 
-/// Shortens an absurdly long value for an error message, which must stay readable.
-fn elide(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        return s.to_string();
-    }
-    let head: String = s.chars().take(40).collect();
-    format!("{head}… ({} characters)", s.chars().count())
-}
-
 /// Checks one kebab-case label of the component model: words separated by single `-`, each
 /// word starting with a letter and either all lowercase or all uppercase.
 fn check_label(name: &str, part: &'static str, label: &str) -> Result<(), NameError> {
@@ -86,9 +78,9 @@ fn check_words(
     lowercase_only: bool,
 ) -> Result<(), NameError> {
     let bad = |why| NameError::BadLabel {
-        name: elide(name),
+        name: elide(name).into_owned(),
         part,
-        label: elide(label),
+        label: elide(label).into_owned(),
         why,
     };
     if label.is_empty() {

@@ -387,11 +387,7 @@ impl<'a> Project<'a> {
                     .unwrap_or_else(|| {
                         format!(
                             "its components are {}",
-                            known
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            crate::diagnostic::quoted_list(&known)
                         )
                     });
             return Err(ProjectError::UnknownUpdate {

@@ -228,11 +228,7 @@ impl Runner {
             } else {
                 format!(
                     "it exports {}; call one of its functions with `astc call`",
-                    exports
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    astc_resolver::diagnostic::quoted_list(&exports)
                 )
             };
             return Err(RunError::NoRunExport {

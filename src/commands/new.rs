@@ -322,8 +322,7 @@ enum NewError {
 }
 
 fn list(files: &[String]) -> String {
-    let quoted: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
-    quoted.join(", ")
+    astc_resolver::diagnostic::quoted_list(files)
 }
 
 impl NewError {

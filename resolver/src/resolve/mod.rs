@@ -269,11 +269,7 @@ pub struct Unsatisfied {
 }
 
 pub(crate) fn list(names: &[PackageName]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::diagnostic::quoted_list(names)
 }
 
 /// Resolves `req` against `registry`: selects versions, loads the selected components,

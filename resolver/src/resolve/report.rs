@@ -47,11 +47,7 @@ pub(super) fn explain(
         } else {
             help.push(format!(
                 "components with similar names: {}",
-                similar
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::diagnostic::quoted_list(&similar)
             ));
         }
     }

@@ -19,6 +19,7 @@
 //! - `guests = { "dest.wasm" = "probe" }` in `case.toml`: real components built from
 //!   `fixtures/guests` (Rust, wasm32-wasip2), or from an example's workspace
 //!   (`"burger-shop/consumer"`), copied in before publishing;
+//! - `home/`: the `$HOME` astc sees (where asterai's default local store is);
 //! - `expected.txt`: the transcript, each step's command, exit status, stdout and stderr,
 //!   with the case directory shown as `[ROOT]`.
 //!
@@ -117,6 +118,8 @@ fn run_case(src: &Path) -> Result<(), Failed> {
                 .current_dir(&dir)
                 .env("NO_COLOR", "1")
                 .env("ASTC_CACHE_DIR", &cache)
+                // asterai's default local store is under `$HOME`: the case's own `home/`.
+                .env("HOME", dir.join("home"))
                 .env_remove("ASTC_BACKTRACE")
                 .output()?;
             let status = out.status.code().unwrap_or(-1);

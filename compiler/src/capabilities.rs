@@ -27,6 +27,10 @@ use crate::typecheck::{Mismatch, Side, compare_interfaces};
 pub const ASTERAI_HOST_1_0_0: &str = include_str!("../wit/asterai-host-1.0.0.wit");
 /// `asterai:host@0.1.0`, the API of the asterai component documentation (`send-response`).
 pub const ASTERAI_HOST_0_1_0: &str = include_str!("../wit/asterai-host-0.1.0.wit");
+/// `asterai:host-cron@0.1.0`, asterai's scheduler.
+pub const ASTERAI_HOST_CRON_0_1_0: &str = include_str!("../wit/asterai-host-cron-0.1.0.wit");
+/// `asterai:host-ws@0.1.0`, asterai's outgoing WebSocket connections.
+pub const ASTERAI_HOST_WS_0_1_0: &str = include_str!("../wit/asterai-host-ws-0.1.0.wit");
 
 /// Declares [`Capability`] and [`Capability::ALL`] from one list, so neither can miss a
 /// variant.
@@ -64,6 +68,10 @@ capabilities! {
     AsteraiHost0_1,
     /// `asterai:host@1.0.0`: runtime info and the composition's components.
     AsteraiHost1,
+    /// `asterai:host-cron@0.1.0`: schedules that call a function of the composition.
+    AsteraiCron,
+    /// `asterai:host-ws@0.1.0`: outgoing WebSocket connections to granted hosts.
+    AsteraiWs,
 }
 
 /// What a guest must be granted (by a sandbox flag) before a capability does anything.
@@ -73,7 +81,7 @@ pub enum Grant {
     Nothing,
     /// Directories (`--dir`, `--ro-dir`).
     Directories,
-    /// HTTP hosts (`--allow-http`).
+    /// HTTP hosts (`--allow-http`), which also grant WebSocket connections to them.
     HttpHosts,
     /// Network addresses; no flag grants them yet.
     Network,
@@ -172,6 +180,21 @@ impl Capability {
                 grant: Grant::Nothing,
                 wit: Some(ASTERAI_HOST_1_0_0),
             },
+            Capability::AsteraiCron => Spec {
+                package: "asterai:host-cron",
+                version: "0.1.0",
+                interfaces: &["scheduler"],
+                grant: Grant::Nothing,
+                wit: Some(ASTERAI_HOST_CRON_0_1_0),
+            },
+            // `incoming-handler` is exported by the component, not provided.
+            Capability::AsteraiWs => Spec {
+                package: "asterai:host-ws",
+                version: "0.1.0",
+                interfaces: &["connection"],
+                grant: Grant::HttpHosts,
+                wit: Some(ASTERAI_HOST_WS_0_1_0),
+            },
         }
     }
 
@@ -207,7 +230,12 @@ impl HostWit {
                 let pkg = resolve
                     .push_str(file, text)
                     .expect("the bundled host WIT parses");
-                for (_, id) in resolve.packages[pkg].interfaces.clone() {
+                for (iface, id) in resolve.packages[pkg].interfaces.clone() {
+                    // An interface the guest exports (host-ws's `incoming-handler`) is not
+                    // provided.
+                    if !spec.interfaces.contains(&iface.as_str()) {
+                        continue;
+                    }
                     let name = resolve.id_of(id).expect("host interfaces are named");
                     interfaces.insert(InterfaceName::parse(&name).expect("valid name"), id);
                 }

@@ -5,7 +5,8 @@
 //! the first time astc sees a component it validates it once and keeps, under
 //! `<cache>/components/<sha256>/`:
 //!
-//! - `summary.json`: its imports and exports by name, and its provenance if it has one;
+//! - `summary.json`: its imports and exports by name, the doc comments of its exports, and
+//!   its provenance if it has one;
 //! - `world.wasm`: its WIT world, encoded as a small WIT package, from which the type
 //!   checker's view is decoded in microseconds;
 //! - `stub.wasm`: a *stub*, a component with exactly its type and no real code, which
@@ -32,11 +33,12 @@ use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_compon
 use wit_parser::decoding::DecodedWasm;
 use wit_parser::{ManglingAndAbi, Resolve, WorldId};
 
+use crate::docs::Docs;
 use crate::inspect::{InspectError, Inspected};
 use crate::provenance::Provenance;
 
 /// Bumped whenever what an entry holds, or how it is derived, changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What is remembered about one component.
 pub struct Entry {
@@ -48,6 +50,8 @@ pub struct Entry {
     pub summary: ComponentSummary,
     /// Its provenance, if astc composed it.
     pub provenance: Option<Provenance>,
+    /// The doc comments of its exports.
+    pub docs: Docs,
     /// Its WIT world as an encoded WIT package.
     world: Vec<u8>,
     /// A component of the same type with no real code, if one could be made.
@@ -61,6 +65,8 @@ struct Meta {
     size: usize,
     summary: ComponentSummary,
     provenance: Option<Provenance>,
+    #[serde(default)]
+    docs: Docs,
     stub: bool,
 }
 
@@ -159,6 +165,7 @@ fn load(dir: &Path, digest: Digest) -> Option<Entry> {
         size: meta.size,
         summary: meta.summary,
         provenance: meta.provenance,
+        docs: meta.docs,
         world,
         stub,
     })
@@ -174,6 +181,7 @@ fn store(dir: &Path, e: &Entry) {
         size: e.size,
         summary: e.summary.clone(),
         provenance: e.provenance.clone(),
+        docs: e.docs.clone(),
         stub: e.stub.is_some(),
     };
     if write_atomic(&dir.join("world.wasm"), &e.world).is_err() {
@@ -204,6 +212,7 @@ fn make(bytes: &[u8], digest: Digest) -> Result<Entry, InspectError> {
     Ok(Entry {
         digest,
         size: bytes.len(),
+        docs: Docs::of_world(&inspected.resolve, inspected.world),
         summary: inspected.summary,
         provenance: inspected.provenance,
         world,

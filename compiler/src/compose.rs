@@ -41,6 +41,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 use wasm_encoder::Section as _;
 
 use crate::component_cache::Cache;
+use crate::docs::Docs;
 use crate::provenance::{FORMAT, Provenance, ProvenanceEntry, ProvenanceImport};
 
 /// Component bytes shared without copying: a range of a shared buffer.
@@ -229,6 +230,8 @@ pub struct Part {
     pub exports: Vec<InterfaceName>,
     /// How its imports are wired; host imports are skipped.
     pub imports: Vec<LockedImport>,
+    /// Doc comments to lay over the component's own (an asterai store's `package.wasm`).
+    pub package_docs: Option<Arc<Docs>>,
 }
 
 /// The parts of a resolution, in id order.
@@ -244,20 +247,43 @@ pub fn parts(resolution: &Resolution) -> Vec<Part> {
             member: c.member,
             exports: c.summary.exports.clone(),
             imports: c.imports.clone(),
+            package_docs: package_docs(c),
         })
         .collect()
 }
 
-/// Composes `resolution` into one component.
-pub fn compose(resolution: &Resolution) -> Result<Composed, ComposeError> {
-    compose_parts(&parts(resolution))
+/// The docs of the `package.wasm` asterai keeps beside a component in its store, if any.
+fn package_docs(c: &astc_resolver::Resolved) -> Option<Arc<Docs>> {
+    if !matches!(c.source, astc_resolver::SourceId::AsteraiStore(_)) {
+        return None;
+    }
+    let bytes = std::fs::read(c.path.with_file_name("package.wasm")).ok()?;
+    Docs::of_package(&bytes).map(Arc::new)
+}
+
+/// Composes `resolution` into one component; every component sees `vars` as environment
+/// variables.
+pub fn compose(
+    resolution: &Resolution,
+    vars: &BTreeMap<String, String>,
+) -> Result<Composed, ComposeError> {
+    compose_with(&parts(resolution), vars)
 }
 
 /// Composes `parts`: the root's exports (or, without a root, every member's) become the
 /// output's exports.
 pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
+    compose_with(parts, &BTreeMap::new())
+}
+
+/// [`compose_parts`], recording `vars` for the runner.
+pub fn compose_with(
+    parts: &[Part],
+    vars: &BTreeMap<String, String>,
+) -> Result<Composed, ComposeError> {
     let mut graph = CompositionGraph::new();
     let mut packages: BTreeMap<&ComponentId, PackageId> = BTreeMap::new();
+    let mut docs: Vec<Docs> = Vec::with_capacity(parts.len());
     for (index, c) in parts.iter().enumerate() {
         let load = |message: String| ComposeError::Load {
             id: c.id.clone(),
@@ -266,6 +292,17 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
         let entry = Cache::global()
             .get(c.bytes.as_slice(), c.digest)
             .map_err(|e| load(e.to_string()))?;
+        docs.push(match &c.package_docs {
+            Some(over) => {
+                let exported: Vec<String> = c
+                    .exports
+                    .iter()
+                    .map(|e| e.interface().to_string())
+                    .collect();
+                entry.docs.clone().overlaid(over, &exported)
+            }
+            None => entry.docs.clone(),
+        });
         // The stub, marked with its part, or the component itself.
         let bytes = match &entry.stub {
             Some(stub) => {
@@ -367,9 +404,11 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
     let provenance = Provenance {
         format: FORMAT,
         tool: format!("astc {}", env!("CARGO_PKG_VERSION")),
+        vars: vars.clone(),
         components: parts
             .iter()
-            .map(|c| ProvenanceEntry {
+            .zip(docs)
+            .map(|(c, docs)| ProvenanceEntry {
                 name: c.id.name.clone(),
                 version: c.id.version.clone(),
                 digest: c.digest,
@@ -386,6 +425,7 @@ pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
                         })
                     })
                     .collect(),
+                docs,
             })
             .collect(),
     };

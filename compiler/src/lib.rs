@@ -15,7 +15,8 @@
 //! - [`compose`]: fuse a checked resolution into one component with wac-graph;
 //! - [`build`]: the pipeline `astc check` and `astc compose` run, writing atomically;
 //! - [`compat`]: the breaking-change check `astc publish` runs between releases;
-//! - [`provenance`]: the `astc` custom section recording what a composition holds.
+//! - [`provenance`]: the `astc` custom section recording what a composition holds, with
+//!   the [`docs`] of each part.
 
 #![deny(missing_docs)]
 // Errors are cold and carry the names and digests their messages show; boxing them would
@@ -30,6 +31,7 @@ pub mod compat;
 pub mod component_cache;
 pub mod compose;
 pub mod diagnostic;
+pub mod docs;
 pub mod inspect;
 pub mod provenance;
 mod stamp;

@@ -10,11 +10,18 @@
 //!  "export":"acme:greeter/greet@1.2.0"}]}, …]}
 //! ```
 //!
+//! Optional keys, written only when not empty: per component, `docs` (the doc comments of its
+//! exports, see [`crate::docs`]); for the whole, `vars` (an asterai environment's variables).
+//!
 //! `astc inspect` prints it, and the runner uses it to answer asterai's `list-components`.
+
+use std::collections::BTreeMap;
 
 use astc_resolver::{ComponentId, Digest, InterfaceName, PackageName, Version};
 use serde::{Deserialize, Serialize};
 use wasmparser::{Parser, Payload};
+
+use crate::docs::Docs;
 
 /// The custom section's name.
 pub const SECTION: &str = "astc";
@@ -32,6 +39,9 @@ pub struct Provenance {
     pub tool: String,
     /// Every component inside, sorted by name and version.
     pub components: Vec<ProvenanceEntry>,
+    /// Environment variables every component sees (an asterai environment's `[vars]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, String>,
 }
 
 /// One component inside a composition.
@@ -54,6 +64,9 @@ pub struct ProvenanceEntry {
     /// composition below it (host imports are not listed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub imports: Vec<ProvenanceImport>,
+    /// The doc comments of its exports.
+    #[serde(default, skip_serializing_if = "Docs::is_empty")]
+    pub docs: Docs,
 }
 
 /// One wired import of a composed component.

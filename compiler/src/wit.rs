@@ -106,3 +106,139 @@ pub fn describe(resolve: &Resolve, ty: &Type) -> String {
         (_, None) => type_name(resolve, ty),
     }
 }
+
+/// asterai's name for a type (`type_display` in asterai's runtime/src/component/wit.rs): a
+/// named type by its name, anything else spelled out with named types by name.
+pub fn asterai_type_name(resolve: &Resolve, ty: &Type) -> String {
+    match ty {
+        Type::Id(id) => {
+            let def = &resolve.types[*id];
+            match &def.name {
+                Some(name) => name.clone(),
+                None => asterai_kind(resolve, &def.kind, asterai_type_name, false),
+            }
+        }
+        _ => type_name(resolve, ty),
+    }
+}
+
+/// asterai's `type-schema` (`type_schema_display`): the type fully expanded, records,
+/// variants, enums and flags with their fields and cases.
+pub fn asterai_type_schema(resolve: &Resolve, ty: &Type) -> String {
+    match ty {
+        Type::Id(id) => asterai_kind(resolve, &resolve.types[*id].kind, asterai_type_schema, true),
+        _ => type_name(resolve, ty),
+    }
+}
+
+/// The shared shape of asterai's two spellings; `expand` spells out records, variants, enums
+/// and flags (the schema) instead of naming their kind.
+fn asterai_kind(
+    resolve: &Resolve,
+    kind: &TypeDefKind,
+    inner: fn(&Resolve, &Type) -> String,
+    expand: bool,
+) -> String {
+    let opt = |t: &Option<Type>| t.as_ref().map_or("_".into(), |t| inner(resolve, t));
+    let list = |items: Vec<String>| items.join(", ");
+    match kind {
+        TypeDefKind::Option(t) => format!("option<{}>", inner(resolve, t)),
+        TypeDefKind::List(t) => format!("list<{}>", inner(resolve, t)),
+        TypeDefKind::Result(r) => format!("result<{}, {}>", opt(&r.ok), opt(&r.err)),
+        TypeDefKind::Tuple(t) => format!(
+            "tuple<{}>",
+            list(t.types.iter().map(|t| inner(resolve, t)).collect())
+        ),
+        TypeDefKind::Type(t) => inner(resolve, t),
+        TypeDefKind::Record(r) if expand => format!(
+            "record {{ {} }}",
+            list(
+                r.fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, inner(resolve, &f.ty)))
+                    .collect()
+            )
+        ),
+        TypeDefKind::Variant(v) if expand => format!(
+            "variant {{ {} }}",
+            list(
+                v.cases
+                    .iter()
+                    .map(|c| match &c.ty {
+                        Some(t) => format!("{}({})", c.name, inner(resolve, t)),
+                        None => c.name.clone(),
+                    })
+                    .collect()
+            )
+        ),
+        TypeDefKind::Enum(e) if expand => format!(
+            "enum {{ {} }}",
+            list(e.cases.iter().map(|c| c.name.clone()).collect())
+        ),
+        TypeDefKind::Flags(f) if expand => format!(
+            "flags {{ {} }}",
+            list(f.flags.iter().map(|f| f.name.clone()).collect())
+        ),
+        TypeDefKind::Record(_) => "record".into(),
+        TypeDefKind::Variant(_) => "variant".into(),
+        TypeDefKind::Enum(_) => "enum".into(),
+        TypeDefKind::Flags(_) => "flags".into(),
+        _ => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spellings asterai's `type_display` and `type_schema_display` give, worked out by
+    /// hand from asterai's source for each kind of type.
+    #[test]
+    fn spells_types_as_asterai_does() {
+        let mut r = Resolve::default();
+        let pkg = r
+            .push_str(
+                "t.wit",
+                r#"package acme:t@1.0.0;
+                interface api {
+                    record point { x: s32, label: option<string> }
+                    variant shape { circle(f64), none }
+                    enum color { red, green }
+                    flags perms { read, write }
+                    type alias = point;
+                    f: func(
+                        a: point, b: list<point>, c: result<u32>, d: result, e: tuple<color, perms>,
+                        g: alias, h: option<shape>, i: u8,
+                    );
+                }"#,
+            )
+            .unwrap();
+        let iface = r.packages[pkg].interfaces["api"];
+        let f = &r.interfaces[iface].functions["f"];
+        let got: Vec<(String, String)> = f
+            .params
+            .iter()
+            .map(|p| (asterai_type_name(&r, &p.ty), asterai_type_schema(&r, &p.ty)))
+            .collect();
+        let point = "record { x: s32, label: option<string> }";
+        let want = [
+            ("point", point.to_string()),
+            ("list<point>", format!("list<{point}>")),
+            ("result<u32, _>", "result<u32, _>".into()),
+            ("result<_, _>", "result<_, _>".into()),
+            (
+                "tuple<color, perms>",
+                "tuple<enum { red, green }, flags { read, write }>".into(),
+            ),
+            ("alias", point.to_string()),
+            (
+                "option<shape>",
+                "option<variant { circle(f64), none }>".into(),
+            ),
+            ("u8", "u8".into()),
+        ];
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(a, b)| (a.to_string(), b)).collect();
+        assert_eq!(got, want);
+    }
+}

@@ -15,6 +15,7 @@ fn part(id: &str, bytes: &[u8], root: bool, imports: Vec<LockedImport>) -> Part 
         member: false,
         exports: inspected.summary.exports,
         imports,
+        package_docs: None,
     }
 }
 

@@ -233,6 +233,7 @@ fn compose_alone(bytes: &[u8]) -> Result<(), astc_compiler::compose::ComposeErro
         member: false,
         exports: Vec::new(),
         imports: Vec::new(),
+        package_docs: None,
     };
     compose_parts(&[part]).map(|_| ())
 }

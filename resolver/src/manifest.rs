@@ -80,6 +80,8 @@ pub struct Manifest {
     pub asterai_store: Option<PathBuf>,
     /// `[wire]`: interface (`ns:pkg/iface`, optionally `@version`) to the component providing it.
     pub wire: BTreeMap<WireKey, PackageName>,
+    /// Environment variables every component sees (an asterai environment's `[vars]`).
+    pub vars: BTreeMap<String, String>,
 }
 
 /// A key of `[wire]`: an interface with or without a version.
@@ -208,6 +210,8 @@ struct RawEnv {
     metadata: Spanned<RawEnvMetadata>,
     #[serde(default)]
     components: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    vars: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +236,7 @@ const KNOWN_KEYS: &[&str] = &[
     "metadata",
     "components",
     "namespace",
+    "vars",
 ];
 
 impl Manifest {
@@ -424,6 +429,7 @@ impl Parser<'_> {
             registry,
             asterai_store,
             wire,
+            vars: BTreeMap::new(),
         })
     }
 
@@ -545,6 +551,11 @@ impl Parser<'_> {
             members.push(dep_name);
         }
         members.sort();
+        let mut vars = BTreeMap::new();
+        for (key, value) in &raw.vars {
+            let (k, v) = self.var(key, value)?;
+            vars.insert(k, v);
+        }
         Ok(Manifest {
             path: self.path.to_path_buf(),
             format: ManifestFormat::AsteraiEnv,
@@ -556,7 +567,47 @@ impl Parser<'_> {
             registry: PathBuf::from(DEFAULT_REGISTRY),
             asterai_store: None,
             wire: BTreeMap::new(),
+            vars,
         })
+    }
+
+    /// A `[vars]` entry: a name WASI can carry and a string value.
+    fn var(
+        &self,
+        key: &Spanned<String>,
+        value: &Spanned<toml::Value>,
+    ) -> Result<(String, String), ManifestError> {
+        let name = key.get_ref();
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Err(self.at(
+                key,
+                format!("`vars`: `{}` is not a variable name", elide(name)),
+                Some("a variable name is not empty and has no `=` or NUL".into()),
+            ));
+        }
+        let toml::Value::String(v) = value.get_ref() else {
+            return Err(self.at(
+                value,
+                format!(
+                    "`vars.{}`: expected a string, found {}",
+                    elide(name),
+                    value.get_ref().type_str()
+                ),
+                Some(format!(
+                    "environment variables are strings, as in asterai: write `{} = \"{}\"`",
+                    elide(name),
+                    elide(&value.get_ref().to_string().replace('"', ""))
+                )),
+            ));
+        };
+        if v.contains('\0') {
+            return Err(self.at(
+                value,
+                format!("`vars.{}`: the value contains a NUL character", elide(name)),
+                None,
+            ));
+        }
+        Ok((name.clone(), v.clone()))
     }
 }
 

@@ -14,7 +14,7 @@ use semver::Version;
 
 use crate::fs::slashes;
 use crate::lockfile::{self, LockError, Lockfile};
-use crate::manifest::{Dependency, Manifest, ManifestError};
+use crate::manifest::{Dependency, Manifest, ManifestError, ManifestFormat};
 use crate::name::{ComponentId, PackageName};
 use crate::registry::Registry;
 use crate::resolve::{LocalComponent, Request, Resolution, ResolveError, Unlock, resolve};
@@ -234,6 +234,21 @@ impl fmt::Display for Change {
     }
 }
 
+/// asterai's local stores under `$HOME` that exist, current first, each with the label the
+/// lock records (the same on every machine): `~/.asterai/bin/artifacts`, where asterai keeps
+/// artifacts today, and `~/.local/bin/asterai/artifacts`, where it kept them before.
+pub fn default_asterai_stores() -> Vec<(PathBuf, String)> {
+    let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+        return Vec::new();
+    };
+    let home = PathBuf::from(home);
+    [".asterai/bin/artifacts", ".local/bin/asterai/artifacts"]
+        .into_iter()
+        .map(|rel| (home.join(rel), format!("~/{rel}")))
+        .filter(|(path, _)| path.is_dir())
+        .collect()
+}
+
 impl<'a> Project<'a> {
     /// Reads the manifest, its root component and path dependencies, and opens its registry.
     pub fn load(
@@ -260,8 +275,17 @@ impl<'a> Project<'a> {
             });
         let mut sources =
             Sources::new(inspector).with(Registry::open(registry_path).labelled(registry_label));
-        if let Some((path, label)) = store {
-            sources = sources.with(AsteraiStore::open(path).labelled(label));
+        match store {
+            Some((path, label)) => {
+                sources = sources.with(AsteraiStore::open(path).labelled(label));
+            }
+            // An asterai environment names components asterai keeps in its own store.
+            None if manifest.format == ManifestFormat::AsteraiEnv => {
+                for (path, label) in default_asterai_stores() {
+                    sources = sources.with(AsteraiStore::open(path).labelled(label));
+                }
+            }
+            None => {}
         }
 
         let root = match &manifest.component {

@@ -1,8 +1,14 @@
-//! The asterai host API, `asterai:host/api@0.1.0` and `@1.0.0`, as host functions.
+//! The asterai host API, `asterai:host/api@0.1.0` and `@1.0.0`, and asterai's
+//! `asterai:host-cron` and `asterai:host-ws`, as host functions.
 //!
 //! The bindings are generated from the WIT astc ships in `compiler/wit/` (the WIT `astc
 //! check` compares imports with), so the WIT is the single source of truth for both. The
 //! answers come from the running composition ([`crate::composition`]).
+//!
+//! A runner invocation (`astc run`, `astc call`) ends when its call returns, so nothing can
+//! outlive it: a schedule could never fire and a WebSocket could never deliver a message.
+//! `create-schedule` and `connect` check their arguments as asterai does, then refuse with
+//! a message that says so, an error value the guest sees.
 
 use wasmtime::component::{HasSelf, Linker};
 
@@ -13,17 +19,26 @@ mod bindings {
         path: [
             "../compiler/wit/asterai-host-0.1.0.wit",
             "../compiler/wit/asterai-host-1.0.0.wit",
+            "../compiler/wit/asterai-host-cron-0.1.0.wit",
+            "../compiler/wit/asterai-host-ws-0.1.0.wit",
         ],
         interfaces: "
             import asterai:host/api@0.1.0;
             import asterai:host/api@1.0.0;
+            import asterai:host-cron/scheduler@0.1.0;
+            import asterai:host-ws/connection@0.1.0;
         ",
     });
 }
 
+use bindings::asterai::host_cron::scheduler as cron;
+use bindings::asterai::host_ws::connection as ws;
 use bindings::asterai::host0_1_0::api as v0;
 use bindings::asterai::host1_0_0::api as v1;
-pub(crate) use v1::{CallError, CallErrorKind, ComponentInfo, FunctionInfo, ParamInfo};
+pub(crate) use v1::{CallError, CallErrorKind, ComponentInfo, FunctionInfo, ParamInfo, TypeInfo};
+
+/// Why a schedule or a connection is refused by a one-shot invocation.
+const ONE_SHOT: &str = "this astc invocation ends when its call returns";
 
 impl CallError {
     pub(crate) fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
@@ -44,6 +59,16 @@ pub(crate) fn add_1(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
     v1::add_to_linker::<Host, HasSelf<Host>>(linker, |h| h)
 }
 
+/// Adds `asterai:host-cron/scheduler@0.1.0`.
+pub(crate) fn add_cron(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
+    cron::add_to_linker::<Host, HasSelf<Host>>(linker, |h| h)
+}
+
+/// Adds `asterai:host-ws/connection@0.1.0`.
+pub(crate) fn add_ws(linker: &mut Linker<Host>) -> wasmtime::Result<()> {
+    ws::add_to_linker::<Host, HasSelf<Host>>(linker, |h| h)
+}
+
 impl v0::Host for Host {
     fn send_response(&mut self, response: String) {
         if self.invocation.echo_responses {
@@ -56,7 +81,8 @@ impl v0::Host for Host {
 impl v1::Host for Host {
     fn get_runtime_info(&mut self) -> v1::RuntimeInfo {
         v1::RuntimeInfo {
-            version: format!("astc {}", env!("CARGO_PKG_VERSION")),
+            // asterai's is its crate version, which parses as semver; so is astc's.
+            version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
 
@@ -94,4 +120,57 @@ impl v1::Host for Host {
         self.invocation
             .call_component_function(&component, &function, &args, self.depth)
     }
+}
+
+impl cron::Host for Host {
+    fn create_schedule(
+        &mut self,
+        expr: String,
+        component: String,
+        function: String,
+        args: String,
+    ) -> Result<u64, String> {
+        crate::schedule::parse(&expr)?;
+        // asterai checks the target and its arguments when the schedule is made.
+        self.invocation
+            .check_call(&component, &function, &args)
+            .map_err(|e| e.message)?;
+        Err(format!(
+            "a schedule cannot fire here: {ONE_SHOT}; nothing was scheduled (schedules run \
+             in a long-running host)"
+        ))
+    }
+
+    fn cancel_schedule(&mut self, id: u64) -> Result<(), String> {
+        Err(format!("schedule {id} not found"))
+    }
+
+    fn list_schedules(&mut self) -> Vec<cron::ScheduleInfo> {
+        Vec::new()
+    }
+}
+
+impl ws::Host for Host {
+    fn connect(&mut self, config: ws::Config) -> Result<u64, String> {
+        crate::websocket::check(&config.url, &self.http_policy)?;
+        // asterai delivers messages to the caller's `incoming-handler`, and refuses callers
+        // that do not export one.
+        if !self.invocation.exports_ws_handler(self.current.as_ref()) {
+            return Err(
+                "the component does not export `asterai:host-ws/incoming-handler@0.1.0`, \
+                 which receives the connection's messages"
+                    .into(),
+            );
+        }
+        Err(format!(
+            "a WebSocket connection cannot deliver messages here: {ONE_SHOT}; nothing was \
+             connected (connections live in a long-running host)"
+        ))
+    }
+
+    fn send(&mut self, id: u64, _data: Vec<u8>) -> Result<(), String> {
+        Err(format!("connection {id} not found"))
+    }
+
+    fn close(&mut self, _id: u64) {}
 }

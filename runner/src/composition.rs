@@ -13,12 +13,18 @@ use std::sync::Arc;
 use astc_compiler::compose::{Bytes, Part, compose_parts};
 use astc_compiler::provenance::Provenance;
 use astc_resolver::{ComponentId, Digest, LockedImport, PackageName};
-use wasmtime::component::{Component, Val};
+use wasmtime::component::types::ComponentFunc;
+use wasmtime::component::{Component, ComponentExportIndex, Val};
 
-use crate::asterai_api::{CallError, CallErrorKind, ComponentInfo, FunctionInfo, ParamInfo};
+use astc_compiler::docs::Docs;
+use wit_parser::WorldItem;
+
+use crate::asterai_api::{
+    CallError, CallErrorKind, ComponentInfo, FunctionInfo, ParamInfo, TypeInfo,
+};
 use crate::code_cache;
 use crate::error::classify;
-use crate::invoke::{find_function, json_params, json_results};
+use crate::invoke::{export_names, find_function_typed, json_params, json_results};
 use crate::sandbox::Invocation;
 
 /// How deep `call-component-function` may nest before the call fails.
@@ -57,19 +63,21 @@ impl Invocation {
                     .components
                     .iter()
                     .map(|entry| {
-                        let functions = comp
-                            .ranges
-                            .get(&entry.digest)
-                            .and_then(|r| {
-                                astc_compiler::inspect(&self.program.bytes[r.clone()]).ok()
-                            })
-                            .map(|i| function_infos(&i))
-                            .unwrap_or_default();
+                        let inspected = comp.ranges.get(&entry.digest).and_then(|r| {
+                            astc_compiler::inspect(&self.program.bytes[r.clone()]).ok()
+                        });
+                        let (functions, description) = match &inspected {
+                            Some(i) => (
+                                function_infos(i, &entry.docs),
+                                entry.docs.description(&exported_interfaces(i)),
+                            ),
+                            None => (Vec::new(), None),
+                        };
                         ComponentInfo {
                             name: entry.name.to_string(),
                             version: entry.version.to_string(),
                             interfaces: entry.exports.iter().map(|e| e.to_string()).collect(),
-                            description: None,
+                            description,
                             functions,
                         }
                     })
@@ -170,6 +178,7 @@ impl Invocation {
                         export: Some(i.export.clone()),
                     })
                     .collect(),
+                package_docs: None,
             });
         }
         let component = if parts.len() == 1 {
@@ -200,22 +209,15 @@ impl Invocation {
         Ok(component)
     }
 
-    /// `call-component-function`, asterai style: `function` is `interface/func` (the
-    /// interface's short or full name) or a world-level `func`; `args` is a JSON array.
-    pub(crate) fn call_component_function(
-        self: &Arc<Self>,
+    /// The component, its function and the function's type that a `call-component-function`
+    /// (or a schedule) names, asterai style: `function` is `interface/func` (the interface's
+    /// short or full name) or a world-level `func`.
+    fn target(
+        &self,
         component: &str,
         function: &str,
-        args: &str,
-        depth: u32,
-    ) -> Result<String, CallError> {
+    ) -> Result<(ComponentId, Component, ComponentExportIndex, ComponentFunc), CallError> {
         use CallErrorKind::*;
-        if depth >= MAX_CALL_DEPTH {
-            return Err(CallError::new(
-                InvocationFailed,
-                format!("call depth limit of {MAX_CALL_DEPTH} reached"),
-            ));
-        }
         let id = self.find_component(component).ok_or_else(|| {
             CallError::new(
                 ComponentNotFound,
@@ -243,12 +245,59 @@ impl Invocation {
         let sub = self
             .sub_component(&id)
             .map_err(|e| CallError::new(InvocationFailed, e))?;
-        let Some(index) = find_function(&sub, &target) else {
+        let Some((ty, index)) = find_function_typed(&self.runner.engine, &sub, &target) else {
             return Err(CallError::new(
                 FunctionNotFound,
                 format!("`{id}` exports no function `{function}`"),
             ));
         };
+        Ok((id, sub, index, ty))
+    }
+
+    /// Checks a call without making it: the component, the function and the arguments, as
+    /// asterai checks a schedule when it is created.
+    pub(crate) fn check_call(
+        &self,
+        component: &str,
+        function: &str,
+        args: &str,
+    ) -> Result<(), CallError> {
+        let (_, _, _, ty) = self.target(component, function)?;
+        json_params(&ty, args)
+            .map(drop)
+            .map_err(|m| CallError::new(CallErrorKind::InvalidArgs, m))
+    }
+
+    /// Whether the component `current` (or, outside a composition, the program) exports
+    /// asterai's WebSocket `incoming-handler`.
+    pub(crate) fn exports_ws_handler(&self, current: Option<&ComponentId>) -> bool {
+        let is_handler = |name: &str| name.starts_with("asterai:host-ws/incoming-handler@");
+        match current.and_then(|id| self.entry(id)) {
+            Some(entry) => entry.exports.iter().any(|e| is_handler(&e.to_string())),
+            None => export_names(&self.runner.engine, &self.program.component)
+                .iter()
+                .any(|n| is_handler(n)),
+        }
+    }
+
+    /// `call-component-function`, asterai style: `function` is `interface/func` (the
+    /// interface's short or full name) or a world-level `func`; `args` is a JSON array.
+    pub(crate) fn call_component_function(
+        self: &Arc<Self>,
+        component: &str,
+        function: &str,
+        args: &str,
+        depth: u32,
+    ) -> Result<String, CallError> {
+        use CallErrorKind::*;
+        if depth >= MAX_CALL_DEPTH {
+            return Err(CallError::new(
+                InvocationFailed,
+                format!("call depth limit of {MAX_CALL_DEPTH} reached"),
+            ));
+        }
+        let (id, sub, index, ty) = self.target(component, function)?;
+        let params = json_params(&ty, args).map_err(|m| CallError::new(InvalidArgs, m))?;
         let mut store = self
             .store(&[], false, Some(id.clone()), depth + 1)
             .map_err(|e| CallError::new(InvocationFailed, e.to_string()))?;
@@ -260,8 +309,6 @@ impl Invocation {
         let func = instance.get_func(&mut store, index).ok_or_else(|| {
             CallError::new(FunctionNotFound, format!("`{function}` is not a function"))
         })?;
-        let ty = func.ty(&store);
-        let params = json_params(&ty, args).map_err(|m| CallError::new(InvalidArgs, m))?;
         let mut results = vec![Val::Bool(false); ty.results().len()];
         func.call(&mut store, &params, &mut results).map_err(|e| {
             let hit = store.data().limiter.hit();
@@ -274,43 +321,62 @@ impl Invocation {
     }
 }
 
-fn function_infos(i: &astc_compiler::Inspected) -> Vec<FunctionInfo> {
-    use wit_types::*;
+/// The functions of `i` as asterai lists them: those of its exported interfaces (world-level
+/// functions are the host's alone), in WIT order, with asterai's type names and schemas and
+/// the doc comments the composition recorded.
+fn function_infos(i: &astc_compiler::Inspected, docs: &Docs) -> Vec<FunctionInfo> {
+    use astc_compiler::wit::{asterai_type_name, asterai_type_schema};
     let w = &i.resolve.worlds[i.world];
     let mut out = Vec::new();
-    let info = |f: &Function, interface: Option<String>| FunctionInfo {
-        name: f.name.clone(),
-        interface_name: interface,
-        description: f.docs.contents.clone(),
-        inputs: f
-            .params
-            .iter()
-            .map(|p| ParamInfo {
-                name: p.name.clone(),
-                type_description: astc_compiler::wit::type_name(&i.resolve, &p.ty),
-            })
-            .collect(),
-        output: f
-            .result
-            .as_ref()
-            .map(|t| astc_compiler::wit::type_name(&i.resolve, t)),
-    };
     for (key, item) in &w.exports {
-        match (key, item) {
-            (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
-                let name = i.resolve.id_of(*id);
-                for f in i.resolve.interfaces[*id].functions.values() {
-                    out.push(info(f, name.clone()));
-                }
-            }
-            (WorldKey::Name(_), WorldItem::Function(f)) => out.push(info(f, None)),
-            _ => {}
+        let WorldItem::Interface { id, .. } = item else {
+            continue;
+        };
+        let iface = &i.resolve.interfaces[*id];
+        let short = iface
+            .name
+            .clone()
+            .unwrap_or_else(|| i.resolve.name_world_key(key));
+        for f in iface.functions.values() {
+            out.push(FunctionInfo {
+                name: f.name.clone(),
+                interface_name: Some(short.clone()),
+                description: docs
+                    .function(Some(&short), &f.name)
+                    .map(str::to_string)
+                    .or_else(|| f.docs.contents.clone()),
+                inputs: f
+                    .params
+                    .iter()
+                    .map(|p| ParamInfo {
+                        name: p.name.clone(),
+                        type_name: asterai_type_name(&i.resolve, &p.ty),
+                        type_schema: asterai_type_schema(&i.resolve, &p.ty),
+                    })
+                    .collect(),
+                output: f.result.as_ref().map(|t| TypeInfo {
+                    type_name: asterai_type_name(&i.resolve, t),
+                    type_schema: asterai_type_schema(&i.resolve, t),
+                }),
+            });
         }
     }
     out
 }
 
-/// The WIT types of `astc_compiler::inspect`'s worlds.
-mod wit_types {
-    pub use wit_parser::{Function, WorldItem, WorldKey};
+/// The short names of the interfaces `i` exports, in WIT order.
+fn exported_interfaces(i: &astc_compiler::Inspected) -> Vec<String> {
+    i.resolve.worlds[i.world]
+        .exports
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } => Some(
+                i.resolve.interfaces[*id]
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| i.resolve.name_world_key(key)),
+            ),
+            _ => None,
+        })
+        .collect()
 }

@@ -12,6 +12,7 @@ impl Report for RunError {
             | RunError::Instantiate { .. }
             | RunError::NoRunExport { .. }
             | RunError::NoSuchFunction { .. }
+            | RunError::AmbiguousFunction { .. }
             | RunError::InvalidArgs { .. }
             | RunError::Result { .. } => ExitClass::Input,
             RunError::Trap { .. }
@@ -29,6 +30,7 @@ impl Report for RunError {
         vec![match self {
             RunError::Read { path, .. } | RunError::Invalid { path, .. } => r.with_file(path),
             RunError::NoSuchFunction { target, .. }
+            | RunError::AmbiguousFunction { target, .. }
             | RunError::InvalidArgs { target, .. }
             | RunError::Result { target, .. } => Record {
                 function: Some(target.clone()),

@@ -12,6 +12,17 @@ use wasmtime::Trap;
 use crate::limits::{LimitHit, count_exceeded};
 use crate::sandbox::Sandbox;
 
+fn ambiguous_help(candidates: &[String]) -> String {
+    format!(
+        "name one of them in full: {}",
+        candidates
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// Why running a component failed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RunError {
@@ -76,6 +87,18 @@ pub enum RunError {
         target: String,
         /// The functions it does export, with signatures.
         available: String,
+    },
+    /// A short function name fits several exported functions.
+    #[error("`{target}` is ambiguous: {} exported functions have that name", candidates.len())]
+    #[diagnostic(
+        code(astc::run::ambiguous_function),
+        help("{}", ambiguous_help(candidates))
+    )]
+    AmbiguousFunction {
+        /// What was asked for.
+        target: String,
+        /// The full names it fits.
+        candidates: Vec<String>,
     },
     /// The arguments do not fit the function.
     #[error("invalid arguments for `{target}`: {message}")]

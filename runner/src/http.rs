@@ -25,7 +25,7 @@ impl HttpPolicy {
         }
     }
 
-    fn allows(&self, uri: &http::Uri) -> bool {
+    pub(crate) fn allows(&self, uri: &http::Uri) -> bool {
         let Some(host) = uri.host() else {
             return false;
         };

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use wasmtime::component::Type;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, ComponentExportIndex, Instance, Val};
 use wasmtime::{Engine, Store};
@@ -35,6 +36,84 @@ pub(crate) fn find_function(component: &Component, target: &str) -> Option<Compo
             matches!(item, ComponentItem::ComponentFunc(_)).then_some(index)
         }
     }
+}
+
+/// The full name (`ns:pkg/iface@x.y.z#func`, or a world-level function's name) of the
+/// function `target` names. Besides the full name it accepts asterai's short forms when they
+/// fit one function only: `func` (a world-level function, or a function of any exported
+/// interface) and `iface/func` (the interface by its short name, `ns:pkg/iface`, or in
+/// full); `ns:pkg/iface#func` without a version works too.
+pub(crate) fn resolve_target(
+    engine: &Engine,
+    component: &Component,
+    target: &str,
+) -> Result<String, RunError> {
+    if find_function(component, target).is_some() {
+        return Ok(target.to_string());
+    }
+    let (iface, func) = match target.split_once('#') {
+        Some((i, f)) => (Some(i), f),
+        None => match target.rsplit_once('/') {
+            Some((i, f)) => (Some(i), f),
+            None => (None, target),
+        },
+    };
+    let iface_fits = |name: &str| match iface {
+        None => true,
+        Some(i) => {
+            let unversioned = name.split_once('@').map_or(name, |(n, _)| n);
+            let short = unversioned.rsplit_once('/').map_or(unversioned, |(_, s)| s);
+            i == name || i == unversioned || i == short
+        }
+    };
+    let mut candidates = Vec::new();
+    for (name, ext) in component.component_type().exports(engine) {
+        match ext.ty {
+            ComponentItem::ComponentFunc(_) if iface.is_none() && name == func => {
+                candidates.push(name.to_string());
+            }
+            ComponentItem::ComponentInstance(i) if iface_fits(name) => {
+                for (fname, e) in i.exports(engine) {
+                    if fname == func && matches!(e.ty, ComponentItem::ComponentFunc(_)) {
+                        candidates.push(format!("{name}#{fname}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    candidates.sort();
+    match candidates.len() {
+        1 => Ok(candidates.remove(0)),
+        0 => Err(RunError::NoSuchFunction {
+            target: astc_resolver::diagnostic::elide(target).into_owned(),
+            available: function_list(engine, component),
+        }),
+        _ => Err(RunError::AmbiguousFunction {
+            target: target.to_string(),
+            candidates,
+        }),
+    }
+}
+
+/// [`find_function`], with the function's type.
+pub(crate) fn find_function_typed(
+    engine: &Engine,
+    component: &Component,
+    target: &str,
+) -> Option<(ComponentFunc, ComponentExportIndex)> {
+    let ty = component.component_type();
+    let item = match target.split_once('#') {
+        Some((iface, func)) => match ty.get_export(engine, iface)?.ty {
+            ComponentItem::ComponentInstance(i) => i.get_export(engine, func)?.ty,
+            _ => return None,
+        },
+        None => ty.get_export(engine, target)?.ty,
+    };
+    let ComponentItem::ComponentFunc(f) = item else {
+        return None;
+    };
+    Some((f, find_function(component, target)?))
 }
 
 fn signature(f: &ComponentFunc) -> String {
@@ -99,6 +178,35 @@ pub(crate) fn json_params(ty: &ComponentFunc, args: &str) -> Result<Vec<Val>, St
         .collect()
 }
 
+/// One value per parameter, from shell arguments: see [`CallArgs::Values`].
+pub(crate) fn value_params(ty: &ComponentFunc, args: &[String]) -> Result<Vec<Val>, String> {
+    let params: Vec<_> = ty.params().collect();
+    if args.len() != params.len() {
+        return Err(format!(
+            "expected {} argument{}, found {}",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            args.len()
+        ));
+    }
+    params
+        .iter()
+        .zip(args)
+        .map(|((name, t), arg)| {
+            let quoted = || match crate::json_text::parse(arg) {
+                Ok(v @ serde_json::Value::String(_)) => Some(v),
+                _ => None,
+            };
+            let value = match t {
+                Type::String => quoted().unwrap_or_else(|| serde_json::Value::String(arg.clone())),
+                _ => crate::json_text::parse(arg)
+                    .unwrap_or_else(|_| serde_json::Value::String(arg.clone())),
+            };
+            json::to_val(t, &value, name).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
 pub(crate) fn json_results(ty: &ComponentFunc, results: &[Val]) -> Result<String, String> {
     let types: Vec<_> = ty.results().collect();
     let value = match (results, types.as_slice()) {
@@ -139,6 +247,7 @@ pub(crate) fn invoke(
     };
     let params = match args {
         CallArgs::Json(text) => json_params(&ty, text).map_err(invalid)?,
+        CallArgs::Values(values) => value_params(&ty, values).map_err(invalid)?,
         CallArgs::Wave(text) => {
             use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
             let call = UntypedFuncCall::parse(text).map_err(|e| invalid(e.to_string()))?;
@@ -151,10 +260,12 @@ pub(crate) fn invoke(
     func.call(&mut *store, &params, &mut results)
         .map_err(|e| classify(e, sandbox, store.data().limiter.hit()))?;
     match args {
-        CallArgs::Json(_) => json_results(&ty, &results).map_err(|message| RunError::Result {
-            target: target.to_string(),
-            message,
-        }),
+        CallArgs::Json(_) | CallArgs::Values(_) => {
+            json_results(&ty, &results).map_err(|message| RunError::Result {
+                target: target.to_string(),
+                message,
+            })
+        }
         CallArgs::Wave(_) => {
             let parts: Result<Vec<String>, _> = results
                 .iter()

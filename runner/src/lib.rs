@@ -55,6 +55,8 @@ mod json_values;
 mod limits;
 mod linker;
 mod sandbox;
+mod schedule;
+mod websocket;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,7 +75,7 @@ use asterai_api::ComponentInfo;
 use composition::Composition;
 use deadline::{Ticker, guarded};
 use error::{classify, instantiate_error};
-use invoke::{export_names, find_function, function_list, invoke};
+use invoke::{export_names, find_function, invoke, resolve_target};
 use sandbox::{Host, Invocation};
 
 /// The cache directory astc uses when none is given: see
@@ -129,6 +131,10 @@ pub enum CallArgs {
     Json(String),
     /// A WAVE call expression, `name(arg, ...)`.
     Wave(String),
+    /// One value per parameter, as asterai's `env call` takes them from the shell: a string
+    /// parameter takes the text as it is (or, when it is a quoted JSON string, what it
+    /// quotes); any other takes JSON, or the text as a JSON string (`red` for an enum).
+    Values(Vec<String>),
 }
 
 fn engine_error(what: &'static str) -> impl FnOnce(wasmtime::Error) -> RunError {
@@ -257,9 +263,10 @@ impl Runner {
         })
     }
 
-    /// Calls the exported function `target` (`ns:pkg/iface@x.y.z#func`, or a world-level
-    /// function by its name) with `args`, and returns its result as JSON (or WAVE, when the
-    /// arguments were WAVE).
+    /// Calls the exported function `target` (`ns:pkg/iface@x.y.z#func`, a world-level
+    /// function by its name, or one of asterai's short forms, `func` and `iface/func`, when
+    /// it fits one function only) with `args`, and returns its result as JSON (or WAVE, when
+    /// the arguments were WAVE).
     pub fn call(
         &self,
         program: &Program,
@@ -269,18 +276,13 @@ impl Runner {
     ) -> Result<CallOutput, RunError> {
         let engine = &self.inner.engine;
         let component = &program.data.component;
-        let Some(index) = find_function(component, target) else {
-            return Err(RunError::NoSuchFunction {
-                target: astc_resolver::diagnostic::elide(target).into_owned(),
-                available: function_list(engine, component),
-            });
-        };
+        let target = resolve_target(engine, component, target)?;
+        let index = find_function(component, &target).expect("resolved above");
         let sends_responses = component
             .component_type()
             .imports(engine)
             .any(|(name, _)| name.starts_with("asterai:host/api@0.1"));
         let inv = self.invocation(program, sandbox, true)?;
-        let target = target.to_string();
         let args = args.clone();
         let guest = inv.clone();
         let result = guarded(sandbox.timeout, move || {

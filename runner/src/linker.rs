@@ -88,6 +88,8 @@ pub(crate) fn add(l: &mut Linker<Host>, capability: Capability) -> wasmtime::Res
         }
         Capability::AsteraiHost0_1 => asterai_api::add_0_1(l)?,
         Capability::AsteraiHost1 => asterai_api::add_1(l)?,
+        Capability::AsteraiCron => asterai_api::add_cron(l)?,
+        Capability::AsteraiWs => asterai_api::add_ws(l)?,
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub struct DirGrant {
 pub struct Sandbox {
     /// Directories the guest can open.
     pub dirs: Vec<DirGrant>,
-    /// Environment variables the guest sees.
+    /// Environment variables the guest sees, besides (and over) a composition's own.
     pub env: Vec<(String, String)>,
     /// Hosts the guest may send HTTP requests to.
     pub allow_http: Vec<String>,
@@ -128,7 +128,22 @@ impl Invocation {
         let sandbox = &self.sandbox;
         let mut wasi = WasiCtxBuilder::new();
         wasi.args(args);
+        // A composition's own variables (an asterai environment's `[vars]`), then the
+        // sandbox's: an explicit `--env` wins over a variable of the same name.
+        let mut env: Vec<(&str, &str)> = Vec::new();
+        if let Some(c) = &self.program.composition {
+            env.extend(
+                c.provenance
+                    .vars
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        }
         for (k, v) in &sandbox.env {
+            env.retain(|(name, _)| name != k);
+            env.push((k, v));
+        }
+        for (k, v) in env {
             wasi.env(k, v);
         }
         if stdin {
@@ -177,7 +192,7 @@ pub(crate) struct Host {
     wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     http: WasiHttpCtx,
-    http_policy: HttpPolicy,
+    pub(crate) http_policy: HttpPolicy,
     pub(crate) limiter: Limiter,
     /// The invocation this store belongs to, for nested calls and responses.
     pub(crate) invocation: Arc<Invocation>,

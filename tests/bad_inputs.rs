@@ -222,6 +222,8 @@ fn run_case(template: &Path, case: &Case) -> Result<(), Failed> {
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .env("ASTC_CACHE_DIR", tmp.path().join("cache"))
+        // An env.toml reads asterai's store under `$HOME`: never the user's own.
+        .env("HOME", tmp.path().join("home"))
         .env_remove("ASTC_BACKTRACE")
         .env_remove("RUST_BACKTRACE");
     if case.closed_stdout {

@@ -183,7 +183,8 @@ pub(crate) fn value_params(ty: &ComponentFunc, args: &[String]) -> Result<Vec<Va
     let params: Vec<_> = ty.params().collect();
     if args.len() != params.len() {
         return Err(format!(
-            "expected {} argument{}, found {}",
+            "expected {} argument{}, found {} (give one JSON array of all the arguments, or \
+             one value per parameter)",
             params.len(),
             if params.len() == 1 { "" } else { "s" },
             args.len()

@@ -12,9 +12,12 @@
 //! | `enum` | the case name as a string |
 //! | `flags` | an array of the set flags' names |
 //!
-//! Unlike asterai, conversion never guesses: an integer out of range, a fraction where an
-//! integer is expected, an unknown field or case, or an element of the wrong type is an error
-//! naming the path to the value. Where JSON alone is ambiguous, the type decides:
+//! Unlike asterai, conversion never guesses: an integer out of range (asterai truncates it),
+//! a fraction where an integer is expected (asterai rejects it too), an unknown field
+//! (asterai ignores it) or case, or an element of the wrong type is an error naming the path
+//! to the value and, where asterai would have accepted it, what asterai would have done. One
+//! rule is looser than asterai's: a record field of an `option` type may be left out, for
+//! `none` (asterai requires it, as `null`). Where JSON alone is ambiguous, the type decides:
 //!
 //! - `option<option<T>>`: `null` is the outer `none`; the inner `none` is written
 //!   `{"some": null}` (and any `some` of a nested option may be written that way);
@@ -159,7 +162,32 @@ fn int<T: TryFrom<i128>>(path: &str, ty: &Type, v: &Value) -> Result<T, JsonErro
             format!("expected an integer ({}), found {n}", type_desc(ty)),
         ));
     };
-    T::try_from(wide).map_err(|_| err(path, format!("{n} is out of range for {}", type_desc(ty))))
+    T::try_from(wide).map_err(|_| {
+        let asterai = asterai_wraps(ty, wide)
+            .map(|w| format!(" (asterai would truncate it to {w})"))
+            .unwrap_or_default();
+        err(
+            path,
+            format!("{n} is out of range for {}{asterai}", type_desc(ty)),
+        )
+    })
+}
+
+/// What asterai's `as` cast makes of an out-of-range integer, where asterai accepts it: a
+/// value that fits `u64` for an unsigned type, `i64` for a signed one (anything else
+/// asterai rejects too).
+fn asterai_wraps(ty: &Type, wide: i128) -> Option<String> {
+    let u = u64::try_from(wide).ok();
+    let i = i64::try_from(wide).ok();
+    Some(match ty {
+        Type::U8 => (u? as u8).to_string(),
+        Type::U16 => (u? as u16).to_string(),
+        Type::U32 => (u? as u32).to_string(),
+        Type::S8 => (i? as i8).to_string(),
+        Type::S16 => (i? as i16).to_string(),
+        Type::S32 => (i? as i32).to_string(),
+        _ => return None,
+    })
 }
 
 fn float(path: &str, ty: &Type, v: &Value) -> Result<f64, JsonError> {
@@ -276,7 +304,8 @@ pub fn to_val(ty: &Type, json: &Value, path: &str) -> Result<Val, JsonError> {
                 return Err(err(
                     path,
                     format!(
-                        "unknown field `{unknown}`; the record has {}",
+                        "unknown field `{unknown}` (asterai would ignore it; astc refuses it so \
+                         that a misspelt field is not lost); the record has {}",
                         names
                             .iter()
                             .map(|n| format!("`{n}`"))
@@ -290,7 +319,9 @@ pub fn to_val(ty: &Type, json: &Value, path: &str) -> Result<Val, JsonError> {
                 let p = join(path, &format!(".{}", f.name));
                 let v = match obj.get(f.name) {
                     Some(v) => to_val(&f.ty, v, &p)?,
-                    // A missing optional field is `none`, as asterai reads it.
+                    // A missing optional field is `none`, as serde and most JSON mappings
+                    // read it. asterai rejects it (every field must be present, `null` for
+                    // `none`); astc accepts both.
                     None if matches!(f.ty, Type::Option(_)) => Val::Option(None),
                     None => return Err(err(&p, "missing field")),
                 };

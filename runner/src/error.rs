@@ -63,7 +63,7 @@ pub enum RunError {
     #[diagnostic(
         code(astc::run::instantiate),
         help(
-            "the runner provides WASI 0.2 (with wasi:http) and asterai:host/api@0.1.0 and @1.0.0; `astc inspect` shows what the component imports"
+            "the runner provides WASI 0.2 (with wasi:http) and asterai:host/api@0.1.0 and @1.0.0, asterai:host-cron and asterai:host-ws; `astc inspect` shows what the component imports"
         )
     )]
     Instantiate {

@@ -311,6 +311,11 @@ fn samples() -> Vec<Error> {
             available: "g".into(),
         }
         .into(),
+        RunError::AmbiguousFunction {
+            target: "f".into(),
+            candidates: vec!["a:b/c@1.0.0#f".into(), "a:b/d@1.0.0#f".into()],
+        }
+        .into(),
         RunError::InvalidArgs {
             target: "f".into(),
             message: "bad".into(),

@@ -218,6 +218,15 @@ impl Invocation {
         function: &str,
     ) -> Result<(ComponentId, Component, ComponentExportIndex, ComponentFunc), CallError> {
         use CallErrorKind::*;
+        if self.composition().is_none() {
+            return Err(CallError::new(
+                ComponentNotFound,
+                format!(
+                    "no component named `{component}`: this component was not composed by \
+                     astc, so it holds no components to call by name"
+                ),
+            ));
+        }
         let id = self.find_component(component).ok_or_else(|| {
             CallError::new(
                 ComponentNotFound,

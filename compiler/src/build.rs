@@ -378,7 +378,11 @@ pub fn compose_project(
     };
     let outputs: Vec<&Path> = file.into_iter().chain(depfile).collect();
     check_outputs(project, &checked.resolution, &outputs)?;
-    let composed = compose(&checked.resolution, &project.manifest.vars)?;
+    let env = crate::compose::Environment {
+        name: Some(project.manifest.name.clone()),
+        vars: project.manifest.vars.clone(),
+    };
+    let composed = compose(&checked.resolution, &env)?;
     let write_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BuildError::Write { path, source }

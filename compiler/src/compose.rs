@@ -34,7 +34,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
-use astc_resolver::{ComponentId, Digest, InterfaceName, LockedImport, Resolution};
+use astc_resolver::{ComponentId, Digest, InterfaceName, LockedImport, PackageName, Resolution};
 use sha2::Digest as _;
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
@@ -261,26 +261,28 @@ fn package_docs(c: &astc_resolver::Resolved) -> Option<Arc<Docs>> {
     Docs::of_package(&bytes).map(Arc::new)
 }
 
-/// Composes `resolution` into one component; every component sees `vars` as environment
-/// variables.
-pub fn compose(
-    resolution: &Resolution,
-    vars: &BTreeMap<String, String>,
-) -> Result<Composed, ComposeError> {
-    compose_with(&parts(resolution), vars)
+/// What a composition records about itself besides its parts.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The composition's name, when no root component names it (an asterai environment).
+    pub name: Option<PackageName>,
+    /// Environment variables every component sees (an asterai environment's `[vars]`).
+    pub vars: BTreeMap<String, String>,
+}
+
+/// Composes `resolution` into one component, recording `env` for the runner.
+pub fn compose(resolution: &Resolution, env: &Environment) -> Result<Composed, ComposeError> {
+    compose_with(&parts(resolution), env)
 }
 
 /// Composes `parts`: the root's exports (or, without a root, every member's) become the
 /// output's exports.
 pub fn compose_parts(parts: &[Part]) -> Result<Composed, ComposeError> {
-    compose_with(parts, &BTreeMap::new())
+    compose_with(parts, &Environment::default())
 }
 
-/// [`compose_parts`], recording `vars` for the runner.
-pub fn compose_with(
-    parts: &[Part],
-    vars: &BTreeMap<String, String>,
-) -> Result<Composed, ComposeError> {
+/// [`compose_parts`], recording `env` for the runner.
+pub fn compose_with(parts: &[Part], env: &Environment) -> Result<Composed, ComposeError> {
     let mut graph = CompositionGraph::new();
     let mut packages: BTreeMap<&ComponentId, PackageId> = BTreeMap::new();
     let mut docs: Vec<Docs> = Vec::with_capacity(parts.len());
@@ -404,7 +406,12 @@ pub fn compose_with(
     let provenance = Provenance {
         format: FORMAT,
         tool: format!("astc {}", env!("CARGO_PKG_VERSION")),
-        vars: vars.clone(),
+        name: if parts.iter().any(|p| p.root) {
+            None
+        } else {
+            env.name.clone()
+        },
+        vars: env.vars.clone(),
         components: parts
             .iter()
             .zip(docs)

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Optional keys, written only when not empty: per component, `docs` (the doc comments of its
-//! exports, see [`crate::docs`]); for the whole, `vars` (an asterai environment's variables).
+//! exports, see [`crate::docs`]); for the whole, `name` (an asterai environment's, which has
+//! no root component to be named after) and `vars` (its variables).
 //!
 //! `astc inspect` prints it, and the runner uses it to answer asterai's `list-components`.
 
@@ -39,6 +40,10 @@ pub struct Provenance {
     pub tool: String,
     /// Every component inside, sorted by name and version.
     pub components: Vec<ProvenanceEntry>,
+    /// The composition's name when it has no root component to be named after (an asterai
+    /// environment's `namespace:name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PackageName>,
     /// Environment variables every component sees (an asterai environment's `[vars]`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
@@ -82,6 +87,15 @@ pub struct ProvenanceImport {
 }
 
 impl Provenance {
+    /// The composition's name: its root component's, or the environment's.
+    pub fn name(&self) -> Option<&PackageName> {
+        self.components
+            .iter()
+            .find(|c| c.root)
+            .map(|c| &c.name)
+            .or(self.name.as_ref())
+    }
+
     /// The section's payload.
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("provenance serializes")

@@ -316,6 +316,11 @@ fn samples() -> Vec<Error> {
             candidates: vec!["a:b/c@1.0.0#f".into(), "a:b/d@1.0.0#f".into()],
         }
         .into(),
+        RunError::NoSuchComponent {
+            name: "a:x".into(),
+            available: vec!["a:b@1.0.0".into()],
+        }
+        .into(),
         RunError::InvalidArgs {
             target: "f".into(),
             message: "bad".into(),

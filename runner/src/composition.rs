@@ -14,7 +14,7 @@ use astc_compiler::compose::{Bytes, Part, compose_parts};
 use astc_compiler::provenance::Provenance;
 use astc_resolver::{ComponentId, Digest, LockedImport, PackageName};
 use wasmtime::component::types::ComponentFunc;
-use wasmtime::component::{Component, ComponentExportIndex, Val};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Val};
 
 use astc_compiler::docs::Docs;
 use wit_parser::WorldItem;
@@ -25,7 +25,7 @@ use crate::asterai_api::{
 use crate::code_cache;
 use crate::error::classify;
 use crate::invoke::{export_names, find_function_typed, json_params, json_results};
-use crate::sandbox::Invocation;
+use crate::sandbox::{Host, Invocation};
 
 /// How deep `call-component-function` may nest before the call fails.
 const MAX_CALL_DEPTH: u32 = 16;
@@ -96,7 +96,7 @@ impl Invocation {
 
     /// The component a name (`ns:name`, or `ns:name@version`) refers to: the highest version
     /// when several are composed.
-    fn find_component(&self, name: &str) -> Option<ComponentId> {
+    pub(crate) fn find_component(&self, name: &str) -> Option<ComponentId> {
         let comp = self.composition()?;
         let (name, version) = match name.split_once('@') {
             Some((n, v)) => (n, Some(v)),
@@ -136,7 +136,18 @@ impl Invocation {
 
     /// The component `target` composed with everything below it, compiled (once per
     /// program).
-    fn sub_component(&self, target: &ComponentId) -> Result<Component, String> {
+    pub(crate) fn sub_component(
+        &self,
+        target: &ComponentId,
+    ) -> Result<(Component, InstancePre<Host>), String> {
+        // The root composed with everything below it is the program itself.
+        if self.root().as_ref() == Some(target) {
+            let pre = self
+                .program
+                .pre(&self.runner.linker)
+                .map_err(|e| format!("{e:#}"))?;
+            return Ok((self.program.component.clone(), pre));
+        }
         if let Some(c) = self.program.subs.lock().unwrap().get(target) {
             return Ok(c.clone());
         }
@@ -201,12 +212,18 @@ impl Invocation {
             )
             .map_err(|e| format!("{e:#}"))?
         };
+        let pre = self
+            .runner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| format!("{e:#}"))?;
+        let linked = (component, pre);
         self.program
             .subs
             .lock()
             .unwrap()
-            .insert(target.clone(), component.clone());
-        Ok(component)
+            .insert(target.clone(), linked.clone());
+        Ok(linked)
     }
 
     /// The component, its function and the function's type that a `call-component-function`
@@ -216,7 +233,15 @@ impl Invocation {
         &self,
         component: &str,
         function: &str,
-    ) -> Result<(ComponentId, Component, ComponentExportIndex, ComponentFunc), CallError> {
+    ) -> Result<
+        (
+            ComponentId,
+            InstancePre<Host>,
+            ComponentExportIndex,
+            ComponentFunc,
+        ),
+        CallError,
+    > {
         use CallErrorKind::*;
         if self.composition().is_none() {
             return Err(CallError::new(
@@ -251,7 +276,7 @@ impl Invocation {
             }
             None => function.to_string(),
         };
-        let sub = self
+        let (sub, pre) = self
             .sub_component(&id)
             .map_err(|e| CallError::new(InvocationFailed, e))?;
         let Some((ty, index)) = find_function_typed(&self.runner.engine, &sub, &target) else {
@@ -260,7 +285,7 @@ impl Invocation {
                 format!("`{id}` exports no function `{function}`"),
             ));
         };
-        Ok((id, sub, index, ty))
+        Ok((id, pre, index, ty))
     }
 
     /// Checks a call without making it: the component, the function and the arguments, as
@@ -305,15 +330,13 @@ impl Invocation {
                 format!("call depth limit of {MAX_CALL_DEPTH} reached"),
             ));
         }
-        let (id, sub, index, ty) = self.target(component, function)?;
+        let (id, pre, index, ty) = self.target(component, function)?;
         let params = json_params(&ty, args).map_err(|m| CallError::new(InvalidArgs, m))?;
         let mut store = self
             .store(&[], false, Some(id.clone()), depth + 1)
             .map_err(|e| CallError::new(InvocationFailed, e.to_string()))?;
-        let instance = self
-            .runner
-            .linker
-            .instantiate(&mut store, &sub)
+        let instance = pre
+            .instantiate(&mut store)
             .map_err(|e| CallError::new(InvocationFailed, format!("{e:#}")))?;
         let func = instance.get_func(&mut store, index).ok_or_else(|| {
             CallError::new(FunctionNotFound, format!("`{function}` is not a function"))

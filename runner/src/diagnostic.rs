@@ -3,6 +3,24 @@
 use astc_resolver::diagnostic::{ExitClass, Record, Report};
 
 use crate::RunError;
+use crate::serve::StartError;
+
+impl Report for StartError {
+    fn exit_class(&self) -> ExitClass {
+        match self {
+            StartError::NothingToServe { .. } => ExitClass::Input,
+            StartError::Listen { .. } => ExitClass::Io,
+            StartError::Run(e) => e.exit_class(),
+        }
+    }
+
+    fn records(&self) -> Vec<Record> {
+        match self {
+            StartError::Run(e) => e.records(),
+            _ => vec![Record::error(self)],
+        }
+    }
+}
 
 impl Report for RunError {
     fn exit_class(&self) -> ExitClass {
@@ -13,6 +31,7 @@ impl Report for RunError {
             | RunError::NoRunExport { .. }
             | RunError::NoSuchFunction { .. }
             | RunError::AmbiguousFunction { .. }
+            | RunError::NoSuchComponent { .. }
             | RunError::InvalidArgs { .. }
             | RunError::Result { .. } => ExitClass::Input,
             RunError::Trap { .. }

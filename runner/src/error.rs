@@ -12,6 +12,21 @@ use wasmtime::Trap;
 use crate::limits::{LimitHit, count_exceeded};
 use crate::sandbox::Sandbox;
 
+fn components_help(available: &[String]) -> String {
+    if available.is_empty() {
+        "the component was not composed by astc: name it by its WIT package (`ns:name`)".into()
+    } else {
+        format!(
+            "the composition holds {}",
+            available
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
 fn ambiguous_help(candidates: &[String]) -> String {
     format!(
         "name one of them in full: {}",
@@ -87,6 +102,18 @@ pub enum RunError {
         target: String,
         /// The functions it does export, with signatures.
         available: String,
+    },
+    /// No component of the composition has that name.
+    #[error("no component named `{name}`")]
+    #[diagnostic(
+        code(astc::run::no_such_component),
+        help("{}", components_help(available))
+    )]
+    NoSuchComponent {
+        /// What was asked for.
+        name: String,
+        /// The components there are.
+        available: Vec<String>,
     },
     /// A short function name fits several exported functions.
     #[error("`{target}` is ambiguous: {} exported functions have that name", candidates.len())]

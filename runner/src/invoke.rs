@@ -22,6 +22,20 @@ pub(crate) fn export_names(engine: &Engine, component: &Component) -> Vec<String
         .collect()
 }
 
+/// Whether the component exports any function, at world level or in an interface.
+pub(crate) fn has_functions(engine: &Engine, component: &Component) -> bool {
+    component
+        .component_type()
+        .exports(engine)
+        .any(|(_, ext)| match ext.ty {
+            ComponentItem::ComponentFunc(_) => true,
+            ComponentItem::ComponentInstance(i) => i
+                .exports(engine)
+                .any(|(_, e)| matches!(e.ty, ComponentItem::ComponentFunc(_))),
+            _ => false,
+        })
+}
+
 /// Finds `iface#func` or a world-level `func`; interface lookups accept any semver-compatible
 /// version, as wasmtime's do.
 pub(crate) fn find_function(component: &Component, target: &str) -> Option<ComponentExportIndex> {

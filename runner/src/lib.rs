@@ -56,6 +56,7 @@ mod limits;
 mod linker;
 mod sandbox;
 mod schedule;
+pub mod serve;
 mod websocket;
 
 use std::collections::BTreeMap;
@@ -64,7 +65,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use astc_compiler::provenance;
 use astc_resolver::ComponentId;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Config, Engine};
 use wasmtime_wasi::I32Exit;
 
@@ -99,6 +100,7 @@ pub(crate) struct RunnerData {
 }
 
 /// A compiled component, ready to run or call.
+#[derive(Clone)]
 pub struct Program {
     data: Arc<ProgramData>,
 }
@@ -106,11 +108,26 @@ pub struct Program {
 pub(crate) struct ProgramData {
     pub(crate) bytes: Arc<[u8]>,
     pub(crate) component: Component,
+    /// `component` linked once, so each call only instantiates.
+    pub(crate) pre: OnceLock<InstancePre<Host>>,
+    /// The composition's name, or the component's WIT package: how servers address it.
+    pub(crate) name: Option<String>,
     pub(crate) composition: Option<Composition>,
     /// `list-components`, computed on first use.
     pub(crate) infos: OnceLock<Vec<ComponentInfo>>,
-    /// Components of the composition compiled for `call-component-function`.
-    pub(crate) subs: Mutex<BTreeMap<ComponentId, Component>>,
+    /// Components of the composition compiled for `call-component-function`, linked.
+    pub(crate) subs: Mutex<BTreeMap<ComponentId, (Component, InstancePre<Host>)>>,
+}
+
+impl ProgramData {
+    /// The program's component linked with `linker`, once.
+    pub(crate) fn pre(&self, linker: &Linker<Host>) -> wasmtime::Result<InstancePre<Host>> {
+        if let Some(pre) = self.pre.get() {
+            return Ok(pre.clone());
+        }
+        let pre = linker.instantiate_pre(&self.component)?;
+        Ok(self.pre.get_or_init(|| pre).clone())
+    }
 }
 
 /// The result of [`Runner::call`].
@@ -188,6 +205,13 @@ impl Runner {
                 source,
             }
         })?;
+        let name = match &inspected.provenance {
+            Some(p) => p.name().map(|n| n.to_string()),
+            None => inspected.resolve.worlds[inspected.world].package.map(|p| {
+                let n = &inspected.resolve.packages[p].name;
+                format!("{}:{}", n.namespace, n.name)
+            }),
+        };
         let composition = inspected.provenance.map(|provenance| Composition {
             ranges: provenance::embedded_components(&bytes).unwrap_or_default(),
             provenance,
@@ -204,6 +228,8 @@ impl Runner {
                 bytes,
                 component,
                 composition,
+                pre: OnceLock::new(),
+                name,
                 infos: OnceLock::new(),
                 subs: Mutex::default(),
             }),
@@ -274,24 +300,69 @@ impl Runner {
         args: &CallArgs,
         sandbox: &Sandbox,
     ) -> Result<CallOutput, RunError> {
+        let inv = self.invocation(program, sandbox, true)?;
+        let pre = program
+            .data
+            .pre(&self.inner.linker)
+            .map_err(|e| instantiate_error(e, sandbox, None))?;
+        let current = inv.root();
+        self.call_linked(&inv, &program.data.component, pre, current, target, args)
+    }
+
+    /// Calls `function` of the component named `component` (`ns:name`, as asterai's call
+    /// API and `call-component-function` name them) with `args`. In a composition that is
+    /// any of its components, with what it imports; otherwise the component itself, by its
+    /// WIT package's name. `function` takes the forms [`Runner::call`] does.
+    pub fn call_component(
+        &self,
+        program: &Program,
+        component: &str,
+        function: &str,
+        args: &CallArgs,
+        sandbox: &Sandbox,
+    ) -> Result<CallOutput, RunError> {
+        let inv = self.invocation(program, sandbox, true)?;
+        let unknown = || RunError::NoSuchComponent {
+            name: astc_resolver::diagnostic::elide(component).into_owned(),
+            available: program.components(),
+        };
+        if program.data.composition.is_none() {
+            if program.data.name.as_deref() != Some(component) {
+                return Err(unknown());
+            }
+            return self.call(program, function, args, sandbox);
+        }
+        let id = inv.find_component(component).ok_or_else(unknown)?;
+        let (sub, pre) = inv.sub_component(&id).map_err(|message| RunError::Engine {
+            what: "prepare the component",
+            message,
+        })?;
+        self.call_linked(&inv, &sub, pre, Some(id), function, args)
+    }
+
+    fn call_linked(
+        &self,
+        inv: &Arc<Invocation>,
+        component: &Component,
+        pre: InstancePre<Host>,
+        current: Option<ComponentId>,
+        target: &str,
+        args: &CallArgs,
+    ) -> Result<CallOutput, RunError> {
         let engine = &self.inner.engine;
-        let component = &program.data.component;
         let target = resolve_target(engine, component, target)?;
         let index = find_function(component, &target).expect("resolved above");
         let sends_responses = component
             .component_type()
             .imports(engine)
             .any(|(name, _)| name.starts_with("asterai:host/api@0.1"));
-        let inv = self.invocation(program, sandbox, true)?;
         let args = args.clone();
         let guest = inv.clone();
-        let result = guarded(sandbox.timeout, move || {
+        let result = guarded(inv.sandbox.timeout, move || {
             let inv = guest;
-            let mut store = inv.store(&[], false, inv.root(), 0)?;
-            let instance = inv
-                .runner
-                .linker
-                .instantiate(&mut store, &inv.program.component)
+            let mut store = inv.store(&[], false, current, 0)?;
+            let instance = pre
+                .instantiate(&mut store)
                 .map_err(|e| instantiate_error(e, &inv.sandbox, store.data().limiter.hit()))?;
             invoke(&mut store, &instance, &index, &target, &args, &inv.sandbox)
         })?;
@@ -301,6 +372,30 @@ impl Runner {
             responses,
             sends_responses,
         })
+    }
+}
+
+impl Program {
+    /// The name a server addresses it by: the composition's (its root component's, or the
+    /// environment's), or the component's WIT package, as `ns:name`.
+    pub fn name(&self) -> Option<&str> {
+        self.data.name.as_deref()
+    }
+
+    /// The names (`ns:name@version`) of the components of a composition; empty for a
+    /// component astc did not compose.
+    pub fn components(&self) -> Vec<String> {
+        self.data
+            .composition
+            .as_ref()
+            .map(|c| {
+                c.provenance
+                    .components
+                    .iter()
+                    .map(|e| format!("{}@{}", e.name, e.version))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

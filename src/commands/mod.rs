@@ -18,6 +18,7 @@ mod new;
 mod publish;
 mod run;
 mod sandbox;
+mod serve;
 mod tree;
 mod update;
 mod verify;
@@ -39,6 +40,7 @@ pub enum Command {
     Inspect(inspect::Args),
     Run(run::Args),
     Call(call::Args),
+    Serve(serve::Args),
 }
 
 impl Command {
@@ -56,6 +58,7 @@ impl Command {
             Command::Graph(a) => a.run(),
             Command::Run(a) => a.run(),
             Command::Call(a) => a.run(),
+            Command::Serve(a) => a.run(),
             Command::Tree(a) => a.run(),
             Command::Inspect(a) => a.run(),
         }

@@ -117,7 +117,7 @@ impl SandboxArgs {
 }
 
 /// `512MiB`, `2GiB`, `64KiB`, `1000000`, `10MB`.
-fn parse_size(s: &str) -> Result<usize, String> {
+pub(super) fn parse_size(s: &str) -> Result<usize, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
@@ -142,7 +142,7 @@ fn parse_size(s: &str) -> Result<usize, String> {
 const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// `500ms`, `30s`, `10m`, `1h`, `0`; at most [`MAX_TIMEOUT`].
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);

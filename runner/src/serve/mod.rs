@@ -1,0 +1,298 @@
+//! `astc serve`: one program served, for as long as the process runs, to HTTP clients
+//! (asterai's call API), to `wasi:http` clients (when the component handles HTTP), and to
+//! AI agents (MCP).
+//!
+//! Every call runs as `astc call` does: a fresh store from the program's pre-linked
+//! component, with the sandbox's grants and limits and its own deadline, on a blocking
+//! thread; at most `max_concurrency` run at once. Nothing is shared between calls but what
+//! the component keeps through granted capabilities. A failed call (bad input, a trap, a
+//! limit) is one error response; the server goes on.
+//!
+//! Connections are served by hyper with a header-read timeout, so a slow client cannot hold
+//! a connection open without sending; bodies are read with a size limit and a timeout. On
+//! shutdown the listener closes, connections finish their requests in flight (up to a grace
+//! period), then [`serve`] returns.
+
+mod call_api;
+mod proxy;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::{Program, RunError, Runner, Sandbox};
+
+/// How a server behaves.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Calls running at once; more wait for a free slot.
+    pub max_concurrency: usize,
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// How long a client may take to send a request's headers, or its body.
+    pub read_timeout: Duration,
+    /// How long calls in flight may take to finish after shutdown begins.
+    pub grace: Duration,
+    /// The bearer token the call API requires (asterai's `ASTERAI_RUNTIME_SECRET`).
+    pub secret: Option<String>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get() * 4)
+                .unwrap_or(8),
+            max_body: 16 << 20,
+            read_timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(30),
+            secret: None,
+        }
+    }
+}
+
+/// What every request handler shares.
+pub(crate) struct Shared {
+    pub(crate) runner: Runner,
+    pub(crate) program: Program,
+    pub(crate) sandbox: Sandbox,
+    pub(crate) options: ServeOptions,
+    pub(crate) permits: Semaphore,
+    pub(crate) proxy: Option<proxy::Proxy>,
+}
+
+impl Shared {
+    /// Runs `f` on a blocking thread once a concurrency slot is free.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Shared) -> T + Send + 'static,
+    ) -> Result<T, ServeError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServeError::Closing)?;
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || f(&shared))
+            .await
+            .map_err(|e| ServeError::Internal(format!("the call panicked: {e}")))
+    }
+}
+
+/// Why a server cannot start.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StartError {
+    /// The component offers nothing to serve.
+    #[error("`{program}` exports nothing `astc serve` can serve")]
+    #[diagnostic(
+        code(astc::serve::nothing_to_serve),
+        help(
+            "astc serve calls exported functions (through the call API and MCP) and handles HTTP \
+             for a component exporting `wasi:http/incoming-handler@0.2.x`; this component \
+             exports neither"
+        )
+    )]
+    NothingToServe {
+        /// The program.
+        program: String,
+    },
+    /// The address cannot be listened on.
+    #[error("cannot listen on `{addr}`")]
+    #[diagnostic(
+        code(astc::serve::listen),
+        help("pick another address or port with `--listen`; `127.0.0.1:0` picks a free port")
+    )]
+    Listen {
+        /// The address asked for.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The runner failed to prepare the component.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] RunError),
+}
+
+/// A request that failed before or around a call, as the HTTP status it is answered with.
+#[derive(Debug)]
+pub(crate) enum ServeError {
+    Closing,
+    Internal(String),
+}
+
+impl IntoResponse for ServeError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ServeError::Closing => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "astc::serve::closing",
+                "the server is shutting down".to_string(),
+            ),
+            ServeError::Internal(m) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "astc::serve::internal",
+                m,
+            ),
+        };
+        call_api::error_response(status, code, &message, None)
+    }
+}
+
+/// A server for `program`, ready to [`serve`].
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Prepares `program`: links it once, and finds what it can serve.
+    pub fn new(
+        runner: Runner,
+        program: Program,
+        sandbox: Sandbox,
+        options: ServeOptions,
+        program_name: &str,
+    ) -> Result<Server, StartError> {
+        let proxy = proxy::Proxy::new(&runner, &program)?;
+        let callable = crate::invoke::has_functions(&runner.inner.engine, &program.data.component);
+        if proxy.is_none() && !callable {
+            return Err(StartError::NothingToServe {
+                program: program_name.to_string(),
+            });
+        }
+        Ok(Server {
+            shared: Arc::new(Shared {
+                permits: Semaphore::new(options.max_concurrency.max(1)),
+                runner,
+                program,
+                sandbox,
+                options,
+                proxy,
+            }),
+        })
+    }
+
+    /// Listens on `addr`, tells `on_listening` the address bound (the port picked, for
+    /// port 0), and serves until SIGINT or SIGTERM.
+    pub fn run_until_signal(
+        self,
+        addr: &str,
+        on_listening: impl FnOnce(SocketAddr),
+    ) -> Result<(), StartError> {
+        let listen_error = |source| StartError::Listen {
+            addr: addr.to_string(),
+            source,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(listen_error)?;
+        runtime.block_on(async {
+            let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+            on_listening(listener.local_addr().map_err(listen_error)?);
+            self.serve(listener, shutdown_signal())
+                .await
+                .map_err(listen_error)
+        })
+    }
+
+    fn router(&self) -> Router {
+        let shared = self.shared.clone();
+        let router = call_api::routes();
+        match &shared.proxy {
+            Some(_) => router.fallback(proxy::handle).with_state(shared),
+            None => router.fallback(not_found).with_state(shared),
+        }
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish
+    /// for the grace period.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let router = self.router();
+        let options = &self.shared.options;
+        let graceful = GracefulShutdown::new();
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(options.read_timeout);
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, _peer): (_, SocketAddr) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    // A failed accept (a client gone, too many files open) is not the
+                    // server's end: wait a little and go on.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = TowerToHyperService::new(router.clone());
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // A connection that ends badly (a client that goes away mid-request) ends
+                // only itself.
+                let _ = conn.await;
+            });
+        }
+        drop(listener);
+        self.shared.permits.close();
+        let _ = tokio::time::timeout(options.grace, graceful.shutdown()).await;
+        Ok(())
+    }
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    call_api::error_response(
+        StatusCode::NOT_FOUND,
+        "astc::serve::not_found",
+        &format!("nothing is served at `{}`", uri.path()),
+        Some(
+            "the call API is `POST /v1/environment/{ns}/{name}/call`, health is `GET /health`; \
+             this component does not handle other HTTP requests (it does not export \
+             wasi:http/incoming-handler)",
+        ),
+    )
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

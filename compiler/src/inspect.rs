@@ -254,6 +254,65 @@ impl Inspector for WasmInspector {
 }
 
 impl Inspected {
+    /// The name (`ns:name`) servers and asterai's call API address the component by: its
+    /// composition's; else the one package its interfaces come from (`acme:types` for a
+    /// component exporting `acme:types/api`); else its world's package, unless that is the
+    /// `root:component` bindings generators synthesize.
+    pub fn name(&self) -> Option<String> {
+        if let Some(p) = &self.provenance {
+            return p.name().map(|n| n.to_string());
+        }
+        let w = &self.resolve.worlds[self.world];
+        let package = |p: wit_parser::PackageId| {
+            let n = &self.resolve.packages[p].name;
+            format!("{}:{}", n.namespace, n.name)
+        };
+        let mut exported: Vec<String> = w
+            .exports
+            .values()
+            .filter_map(|item| match item {
+                WorldItem::Interface { id, .. } => self.resolve.interfaces[*id].package,
+                _ => None,
+            })
+            .map(package)
+            .filter(|n| !n.starts_with("wasi:"))
+            .collect();
+        exported.sort();
+        exported.dedup();
+        if let [one] = exported.as_slice() {
+            return Some(one.clone());
+        }
+        w.package.map(package).filter(|n| n != "root:component")
+    }
+
+    /// The component as JSON (`astc inspect --format json`): size, digest, the names of its
+    /// imports and exports, every callable function with its JSON Schemas (as MCP tools,
+    /// see [`crate::schema`]), and its provenance when astc composed it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let w = &self.resolve.worlds[self.world];
+        let names = |items: &indexmap::IndexMap<WorldKey, WorldItem>| -> Vec<String> {
+            items
+                .iter()
+                .filter(|(_, i)| !matches!(i, WorldItem::Type { .. }))
+                .map(|(k, _)| self.resolve.name_world_key(k))
+                .collect()
+        };
+        let mut v = serde_json::json!({
+            "size": self.size,
+            "digest": self.digest.to_string(),
+            "imports": names(&w.imports),
+            "exports": names(&w.exports),
+            "functions": crate::schema::exported_functions(self)
+                .iter()
+                .map(crate::schema::FunctionSchema::to_json)
+                .collect::<Vec<_>>(),
+        });
+        if let Some(p) = &self.provenance {
+            v["provenance"] = serde_json::to_value(p).expect("provenance serializes");
+        }
+        v
+    }
+
     /// A readable listing of the component: imports and exports with their functions' WIT
     /// signatures, world-level functions marked as such, and its provenance when astc
     /// composed it. Host interfaces list their functions only when `verbose`.

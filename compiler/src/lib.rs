@@ -34,6 +34,7 @@ pub mod diagnostic;
 pub mod docs;
 pub mod inspect;
 pub mod provenance;
+pub mod schema;
 mod stamp;
 pub mod typecheck;
 pub mod wit;

@@ -9,7 +9,7 @@ impl Report for StartError {
     fn exit_class(&self) -> ExitClass {
         match self {
             StartError::NothingToServe { .. } => ExitClass::Input,
-            StartError::Listen { .. } => ExitClass::Io,
+            StartError::Listen { .. } | StartError::Mcp { .. } => ExitClass::Io,
             StartError::Run(e) => e.exit_class(),
         }
     }

@@ -11,7 +11,7 @@ use wasmtime::{Engine, Store};
 use crate::error::classify;
 use crate::json_values as json;
 use crate::sandbox::Host;
-use crate::{CallArgs, RunError};
+use crate::{CallArgs, Outcome, RunError};
 
 /// Top-level export names.
 pub(crate) fn export_names(engine: &Engine, component: &Component) -> Vec<String> {
@@ -20,20 +20,6 @@ pub(crate) fn export_names(engine: &Engine, component: &Component) -> Vec<String
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect()
-}
-
-/// Whether the component exports any function, at world level or in an interface.
-pub(crate) fn has_functions(engine: &Engine, component: &Component) -> bool {
-    component
-        .component_type()
-        .exports(engine)
-        .any(|(_, ext)| match ext.ty {
-            ComponentItem::ComponentFunc(_) => true,
-            ComponentItem::ComponentInstance(i) => i
-                .exports(engine)
-                .any(|(_, e)| matches!(e.ty, ComponentItem::ComponentFunc(_))),
-            _ => false,
-        })
 }
 
 /// Finds `iface#func` or a world-level `func`; interface lookups accept any semver-compatible
@@ -192,6 +178,30 @@ pub(crate) fn json_params(ty: &ComponentFunc, args: &str) -> Result<Vec<Val>, St
         .collect()
 }
 
+/// The arguments as one object keyed by parameter name, as MCP tools take them: a missing
+/// `option` parameter is `none`; a missing other one, or an unknown name, is an error.
+pub(crate) fn object_params(
+    ty: &ComponentFunc,
+    args: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Vec<Val>, String> {
+    let params: Vec<_> = ty.params().collect();
+    if let Some(unknown) = args.keys().find(|k| !params.iter().any(|(n, _)| n == k)) {
+        let names: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
+        return Err(format!(
+            "unknown argument `{unknown}`; the parameters are {}",
+            astc_resolver::diagnostic::quoted_list(names)
+        ));
+    }
+    params
+        .iter()
+        .map(|(name, t)| match args.get(*name) {
+            Some(v) => json::to_val(t, v, name).map_err(|e| e.to_string()),
+            None if matches!(t, Type::Option(_)) => Ok(Val::Option(None)),
+            None => Err(format!("missing argument `{name}`")),
+        })
+        .collect()
+}
+
 /// One value per parameter, from shell arguments: see [`CallArgs::Values`].
 pub(crate) fn value_params(ty: &ComponentFunc, args: &[String]) -> Result<Vec<Val>, String> {
     let params: Vec<_> = ty.params().collect();
@@ -222,6 +232,24 @@ pub(crate) fn value_params(ty: &ComponentFunc, args: &[String]) -> Result<Vec<Va
         .collect()
 }
 
+/// The result split for callers that treat a `result`'s `err` as a failure (MCP): the
+/// payload of `ok` or `err` (`null` when it has none), or the value itself.
+fn outcome(ty: &ComponentFunc, results: &[Val]) -> Result<Option<Outcome>, String> {
+    let types: Vec<_> = ty.results().collect();
+    let ([val], [t]) = (results, types.as_slice()) else {
+        return Ok(None);
+    };
+    let payload = |v: &Option<Box<Val>>, t: Option<Type>, path: &str| match (v, t) {
+        (Some(v), Some(t)) => json::from_val(v, &t, path).map_err(|e| e.to_string()),
+        _ => Ok(serde_json::Value::Null),
+    };
+    Ok(Some(match (val, t) {
+        (Val::Result(Ok(v)), Type::Result(r)) => Outcome::Ok(payload(v, r.ok(), "result")?),
+        (Val::Result(Err(e)), Type::Result(r)) => Outcome::Err(payload(e, r.err(), "result")?),
+        (v, t) => Outcome::Ok(json::from_val(v, t, "result").map_err(|e| e.to_string())?),
+    }))
+}
+
 pub(crate) fn json_results(ty: &ComponentFunc, results: &[Val]) -> Result<String, String> {
     let types: Vec<_> = ty.results().collect();
     let value = match (results, types.as_slice()) {
@@ -247,7 +275,7 @@ pub(crate) fn invoke(
     target: &str,
     args: &CallArgs,
     sandbox: &crate::Sandbox,
-) -> Result<String, RunError> {
+) -> Result<(String, Option<Outcome>), RunError> {
     let func = instance
         .get_func(&mut *store, index)
         .ok_or_else(|| RunError::NoSuchFunction {
@@ -262,6 +290,7 @@ pub(crate) fn invoke(
     };
     let params = match args {
         CallArgs::Json(text) => json_params(&ty, text).map_err(invalid)?,
+        CallArgs::Object(map) => object_params(&ty, map).map_err(invalid)?,
         CallArgs::Values(values) => value_params(&ty, values).map_err(invalid)?,
         CallArgs::Wave(text) => {
             use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
@@ -274,12 +303,15 @@ pub(crate) fn invoke(
     let mut results = vec![Val::Bool(false); ty.results().len()];
     func.call(&mut *store, &params, &mut results)
         .map_err(|e| classify(e, sandbox, store.data().limiter.hit()))?;
+    let result_error = |message: String| RunError::Result {
+        target: target.to_string(),
+        message,
+    };
     match args {
-        CallArgs::Json(_) | CallArgs::Values(_) => {
-            json_results(&ty, &results).map_err(|message| RunError::Result {
-                target: target.to_string(),
-                message,
-            })
+        CallArgs::Json(_) | CallArgs::Values(_) | CallArgs::Object(_) => {
+            let text = json_results(&ty, &results).map_err(result_error)?;
+            let outcome = outcome(&ty, &results).map_err(result_error)?;
+            Ok((text, outcome))
         }
         CallArgs::Wave(_) => {
             let parts: Result<Vec<String>, _> = results
@@ -290,11 +322,12 @@ pub(crate) fn invoke(
                 target: target.to_string(),
                 message: e.to_string(),
             })?;
-            Ok(match parts.len() {
+            let text = match parts.len() {
                 0 => "()".into(),
                 1 => parts.into_iter().next().unwrap(),
                 _ => format!("({})", parts.join(", ")),
-            })
+            };
+            Ok((text, None))
         }
     }
 }

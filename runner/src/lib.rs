@@ -139,6 +139,17 @@ pub struct CallOutput {
     pub responses: Vec<String>,
     /// Whether the component can send responses (imports asterai:host/api@0.1.x).
     pub sends_responses: bool,
+    /// For a JSON call returning one value: that value, with a `result`'s `err` told apart.
+    pub outcome: Option<Outcome>,
+}
+
+/// A JSON call's one result, with a WIT `result` unwrapped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The value, or a `result`'s `ok` payload (`null` when it has none).
+    Ok(serde_json::Value),
+    /// A `result`'s `err` payload (`null` when it has none).
+    Err(serde_json::Value),
 }
 
 /// How arguments to [`Runner::call`] are written.
@@ -148,6 +159,9 @@ pub enum CallArgs {
     Json(String),
     /// A WAVE call expression, `name(arg, ...)`.
     Wave(String),
+    /// One object with a value per parameter name, as MCP tools take them; an `option`
+    /// parameter may be left out, for `none`.
+    Object(serde_json::Map<String, serde_json::Value>),
     /// One value per parameter, as asterai's `env call` takes them from the shell: a string
     /// parameter takes the text as it is (or, when it is a quoted JSON string, what it
     /// quotes); any other takes JSON, or the text as a JSON string (`red` for an enum).
@@ -205,13 +219,7 @@ impl Runner {
                 source,
             }
         })?;
-        let name = match &inspected.provenance {
-            Some(p) => p.name().map(|n| n.to_string()),
-            None => inspected.resolve.worlds[inspected.world].package.map(|p| {
-                let n = &inspected.resolve.packages[p].name;
-                format!("{}:{}", n.namespace, n.name)
-            }),
-        };
+        let name = inspected.name();
         let composition = inspected.provenance.map(|provenance| Composition {
             ranges: provenance::embedded_components(&bytes).unwrap_or_default(),
             provenance,
@@ -358,7 +366,7 @@ impl Runner {
             .any(|(name, _)| name.starts_with("asterai:host/api@0.1"));
         let args = args.clone();
         let guest = inv.clone();
-        let result = guarded(inv.sandbox.timeout, move || {
+        let (result, outcome) = guarded(inv.sandbox.timeout, move || {
             let inv = guest;
             let mut store = inv.store(&[], false, current, 0)?;
             let instance = pre
@@ -371,6 +379,7 @@ impl Runner {
             result,
             responses,
             sends_responses,
+            outcome,
         })
     }
 }

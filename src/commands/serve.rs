@@ -7,12 +7,14 @@ use astc_runner::serve::{ServeOptions, Server};
 use super::sandbox::{SandboxArgs, parse_duration, parse_size};
 use crate::ui;
 
-/// Serve a component for as long as the process runs: asterai's call API, wasi:http and MCP.
+/// Serve a component for as long as the process runs: asterai's call API, MCP and wasi:http.
 ///
 /// Routes: `GET /health` answers `ok`; `POST /v1/environment/{ns}/{name}/call` with
 /// `{"component": "ns:name", "function": "iface/func", "args": [...]}` calls a function and
 /// answers `{"output": ...}` (asterai's call API; `{ns}/{name}` is the composition's name);
-/// a component exporting `wasi:http/incoming-handler` handles every other request.
+/// `/mcp` is MCP's streamable HTTP transport, every exported function a tool; a component
+/// exporting `wasi:http/incoming-handler` handles every other request. With `--mcp`, MCP is
+/// spoken on stdin and stdout instead.
 ///
 /// Each call runs as `astc call` does, in a fresh sandbox with the grants and limits given
 /// here; at most `--max-concurrency` run at once. With ASTERAI_RUNTIME_SECRET set, the call
@@ -22,11 +24,16 @@ use crate::ui;
 #[command(after_help = r#"Examples:
   astc serve shop.wasm
   astc serve shop.wasm --listen 0.0.0.0:8080 --allow-http api.example.com
+  astc serve shop.wasm --mcp
   curl -s localhost:8080/v1/environment/example/burger-shop/call \
     -d '{"component": "example:burger-shop", "function": "api/order-burger", "args": [...]}'"#)]
 pub struct Args {
     /// The component to serve.
     file: PathBuf,
+    /// Speak MCP on stdin and stdout instead of serving HTTP (for an agent that starts the
+    /// server itself).
+    #[arg(long, conflicts_with = "listen")]
+    mcp: bool,
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -71,6 +78,10 @@ impl Args {
             options,
             &self.file.display().to_string(),
         )?;
+        if self.mcp {
+            server.run_stdio()?;
+            return Ok(ExitCode::SUCCESS);
+        }
         server.run_until_signal(&self.listen, |addr| {
             // One line, flushed, so a script can wait for it and read the port.
             let _ = ui::print(format_args!("http://{addr}\n"));

@@ -84,21 +84,40 @@ fn authorized(headers: &HeaderMap, secret: &str) -> bool {
     token.ct_eq(secret.as_bytes()).into()
 }
 
+/// The answer to a request without the server's token, if it has one.
+fn unauthorized(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let secret = shared.options.secret.as_ref()?;
+    if authorized(headers, secret) {
+        return None;
+    }
+    Some(error_response(
+        StatusCode::UNAUTHORIZED,
+        "astc::serve::unauthorized",
+        "missing or wrong bearer token",
+        Some("send `Authorization: Bearer <token>` with the server's ASTERAI_RUNTIME_SECRET"),
+    ))
+}
+
+/// Middleware: the token, for routes other than the call API (MCP).
+pub(super) async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match unauthorized(&shared, request.headers()) {
+        Some(denied) => denied,
+        None => next.run(request).await,
+    }
+}
+
 async fn call(
     State(shared): State<Arc<Shared>>,
     Path((ns, name)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Some(secret) = &shared.options.secret
-        && !authorized(&headers, secret)
-    {
-        return error_response(
-            StatusCode::UNAUTHORIZED,
-            "astc::serve::unauthorized",
-            "missing or wrong bearer token",
-            Some("send `Authorization: Bearer <token>` with the server's ASTERAI_RUNTIME_SECRET"),
-        );
+    if let Some(denied) = unauthorized(&shared, &headers) {
+        return denied;
     }
     let served = shared.program.name().unwrap_or_default();
     if format!("{ns}:{name}") != served {

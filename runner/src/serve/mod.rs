@@ -14,6 +14,7 @@
 //! period), then [`serve`] returns.
 
 mod call_api;
+mod mcp;
 mod proxy;
 
 use std::future::Future;
@@ -27,8 +28,11 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Program, RunError, Runner, Sandbox};
 
@@ -119,6 +123,13 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// MCP over stdio failed.
+    #[error("MCP over stdio failed: {message}")]
+    #[diagnostic(code(astc::serve::mcp))]
+    Mcp {
+        /// Why.
+        message: String,
+    },
     /// The runner failed to prepare the component.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -126,9 +137,11 @@ pub enum StartError {
 }
 
 /// A request that failed before or around a call, as the HTTP status it is answered with.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ServeError {
+    #[error("the server is shutting down")]
     Closing,
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -150,9 +163,12 @@ impl IntoResponse for ServeError {
     }
 }
 
-/// A server for `program`, ready to [`serve`].
+/// A server for `program`, ready to [`Server::serve`].
 pub struct Server {
     shared: Arc<Shared>,
+    agent: mcp::Agent,
+    /// Ends MCP sessions and their event streams at shutdown.
+    mcp_stop: CancellationToken,
 }
 
 impl Server {
@@ -165,21 +181,51 @@ impl Server {
         program_name: &str,
     ) -> Result<Server, StartError> {
         let proxy = proxy::Proxy::new(&runner, &program)?;
-        let callable = crate::invoke::has_functions(&runner.inner.engine, &program.data.component);
-        if proxy.is_none() && !callable {
+        let inspected =
+            astc_compiler::inspect(&program.data.bytes).map_err(|e| RunError::Engine {
+                what: "read the component's WIT",
+                message: e.to_string(),
+            })?;
+        let functions = astc_compiler::schema::exported_functions(&inspected);
+        if proxy.is_none() && functions.is_empty() {
             return Err(StartError::NothingToServe {
                 program: program_name.to_string(),
             });
         }
+        let shared = Arc::new(Shared {
+            permits: Semaphore::new(options.max_concurrency.max(1)),
+            runner,
+            program,
+            sandbox,
+            options,
+            proxy,
+        });
         Ok(Server {
-            shared: Arc::new(Shared {
-                permits: Semaphore::new(options.max_concurrency.max(1)),
-                runner,
-                program,
-                sandbox,
-                options,
-                proxy,
-            }),
+            agent: mcp::Agent::new(shared.clone(), functions),
+            shared,
+            mcp_stop: CancellationToken::new(),
+        })
+    }
+
+    /// Speaks MCP on stdin and stdout until the client closes stdin.
+    pub fn run_stdio(self) -> Result<(), StartError> {
+        use rmcp::ServiceExt;
+        let io_error = |e: &dyn std::fmt::Display| StartError::Mcp {
+            message: e.to_string(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| io_error(&e))?;
+        runtime.block_on(async {
+            let running = self
+                .agent
+                .clone()
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| io_error(&e))?;
+            running.waiting().await.map_err(|e| io_error(&e))?;
+            Ok(())
         })
     }
 
@@ -207,9 +253,36 @@ impl Server {
         })
     }
 
-    fn router(&self) -> Router {
+    fn router(&self, local: SocketAddr) -> Router {
         let shared = self.shared.clone();
-        let router = call_api::routes();
+        let agent = self.agent.clone();
+        // Stateless: every request stands alone (tools need no session), so the server
+        // keeps nothing per client and answers with plain JSON.
+        let mut config = StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(false)
+            .with_json_response(true)
+            .with_cancellation_token(self.mcp_stop.child_token())
+            .with_max_request_body_bytes(shared.options.max_body);
+        // rmcp refuses Host headers other than loopback names (against DNS rebinding); a
+        // server listening on another address is reached by other names.
+        if !local.ip().is_loopback() {
+            config = config.disable_allowed_hosts();
+        }
+        let mcp = StreamableHttpService::new(
+            move || Ok(agent.clone()),
+            Arc::new(NeverSessionManager::default()),
+            config,
+        );
+        let mcp =
+            Router::new()
+                .nest_service("/mcp", mcp)
+                .layer(axum::middleware::from_fn_with_state(
+                    shared.clone(),
+                    call_api::require_token,
+                ));
+        let router = call_api::routes()
+            .route("/v1/{*rest}", axum::routing::any(not_found))
+            .merge(mcp);
         match &shared.proxy {
             Some(_) => router.fallback(proxy::handle).with_state(shared),
             None => router.fallback(not_found).with_state(shared),
@@ -223,7 +296,8 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        let router = self.router();
+        let local = listener.local_addr()?;
+        let router = self.router(local);
         let options = &self.shared.options;
         let graceful = GracefulShutdown::new();
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -254,6 +328,7 @@ impl Server {
             });
         }
         drop(listener);
+        self.mcp_stop.cancel();
         self.shared.permits.close();
         let _ = tokio::time::timeout(options.grace, graceful.shutdown()).await;
         Ok(())

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs what astc's tests and examples need beyond a Rust toolchain: the wasm32-wasip2
-# target, to build the Rust guest components.
+# target, to build the Rust guest components, and the MCP Python SDK (needs python3).
 set -euo pipefail
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
     rustup target add wasm32-wasip2
+fi
+
+# The official MCP Python SDK, the agent in `astc serve`'s tests (tests/mcp/client.py), in
+# a virtual environment of its own under target/ (pinned: its API changed at 2.0).
+mcp_env="$(cd "$(dirname "$0")/.." && pwd)/target/tools/mcp"
+if ! "$mcp_env/bin/python" -c 'import mcp' 2>/dev/null; then
+    python3 -m venv "$mcp_env"
+    "$mcp_env/bin/pip" install --quiet --disable-pip-version-check 'mcp==2.3.0'
 fi

@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -24,6 +25,8 @@ fn guest(name: &str) -> PathBuf {
 struct Server {
     child: Child,
     url: String,
+    /// What it has written to stderr so far.
+    log: Arc<Mutex<String>>,
     _cache: tempfile::TempDir,
 }
 
@@ -43,20 +46,36 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("astc serve starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            let mut line = String::new();
+            while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+                sink.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
         if !line.starts_with("http://127.0.0.1:") {
-            let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).ok();
+            let _ = child.wait();
+            let _ = reader.join();
+            let err = log.lock().unwrap().clone();
             panic!("astc serve printed {line:?} instead of its URL; stderr:\n{err}");
         }
         Server {
             child,
             url: line.trim().to_string(),
+            log,
             _cache: cache,
         }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     fn addr(&self) -> &str {
@@ -416,6 +435,139 @@ fn a_component_with_nothing_to_serve_is_refused_with_what_it_needs() {
     );
     assert!(stderr.contains("help:"), "{stderr}");
     assert!(out.stdout.is_empty());
+}
+
+/// host-user composed with the types component it imports: a composition whose component
+/// uses asterai's host API (schedules among it).
+fn host_user_composition(dir: &Path) -> PathBuf {
+    std::fs::copy(guest("host_user"), dir.join("host_user.wasm")).unwrap();
+    std::fs::copy(guest("types"), dir.join("types.wasm")).unwrap();
+    std::fs::write(
+        dir.join("astc.toml"),
+        "[package]\nname = \"acme:host-user\"\nversion = \"1.0.0\"\ncomponent = \"host_user.wasm\"\n",
+    )
+    .unwrap();
+    for args in [
+        &[
+            "publish",
+            "types.wasm",
+            "--name",
+            "acme:types",
+            "--version",
+            "1.0.0",
+        ][..],
+        &["compose"][..],
+    ] {
+        let out = Command::new(ASTC)
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "astc {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    dir.join("host-user.composed.wasm")
+}
+
+#[test]
+fn the_call_api_reaches_every_component_of_a_composition() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&host_user_composition(dir.path()), &[], &[]);
+    let env = "acme/host-user";
+    let direct = call(
+        &s,
+        env,
+        json!({"component": "acme:host-user", "function": "api/direct-add", "args": [2, 3]}),
+    );
+    // host-user can send responses (asterai:host/api@0.1.0): they come with the output.
+    assert_eq!(direct, (200, json!({"output": 5, "responses": []})));
+    // A component the root imports, called with what it imports in turn.
+    let inner = call(
+        &s,
+        env,
+        json!({"component": "acme:types@1.0.0", "function": "api/add", "args": [2, 3]}),
+    );
+    assert_eq!(inner, (200, json!({"output": 5})));
+    let (status, body) = call(
+        &s,
+        env,
+        json!({"component": "acme:other", "function": "add", "args": []}),
+    );
+    assert_eq!(status, 404);
+    let help = body["error"]["help"].as_str().unwrap();
+    assert!(help.contains("`acme:types@1.0.0`"), "{help}");
+}
+
+#[test]
+fn cron_schedules_fire_while_the_server_runs_until_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&host_user_composition(dir.path()), &[], &[]);
+    let env = "acme/host-user";
+    let host_user = |function: &str, args: Value| {
+        let (status, body) = call(
+            &s,
+            env,
+            json!({"component": "acme:host-user", "function": function, "args": args}),
+        );
+        (status, json!({"output": body["output"]}))
+    };
+    // Every second, acme:types add(20, 22).
+    let made = host_user(
+        "api/schedule",
+        json!(["* * * * * *", "acme:types", "api/add", "[20, 22]"]),
+    );
+    assert_eq!(made, (200, json!({"output": 1})));
+    // asterai checks the expression and the target when the schedule is made.
+    let (status, body) = host_user(
+        "api/schedule",
+        json!(["every minute", "acme:types", "api/add", "[20, 22]"]),
+    );
+    assert_eq!(status, 200);
+    let error = body["output"]["error"].as_str().unwrap();
+    assert!(error.contains("expected 5, 6 or 7 fields"), "{error}");
+    assert_eq!(
+        host_user("api/schedules", json!([])),
+        (200, json!({"output": 1}))
+    );
+    let fired = |log: &str| {
+        log.lines()
+            .filter(|l| l.starts_with("schedule 1 (`* * * * * *`): acme:types api/add -> 42"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fired(&s.log()) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the schedule did not fire twice:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        host_user("api/cancel", json!([1])),
+        (200, json!({"output": null}))
+    );
+    let (_, body) = host_user("api/cancel", json!([1]));
+    assert_eq!(body["output"], json!({"error": "schedule 1 not found"}));
+    assert_eq!(
+        host_user("api/schedules", json!([])),
+        (200, json!({"output": 0}))
+    );
+    // A firing already under way when it was cancelled may still log; none after that.
+    std::thread::sleep(Duration::from_millis(1200));
+    let settled = fired(&s.log());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        fired(&s.log()),
+        settled,
+        "fired after it was cancelled:\n{}",
+        s.log()
+    );
+    healthy(&s);
 }
 
 /// The Python interpreter with the official MCP SDK that scripts/setup.sh installs.

@@ -5,10 +5,11 @@
 //! check` compares imports with), so the WIT is the single source of truth for both. The
 //! answers come from the running composition ([`crate::composition`]).
 //!
-//! A runner invocation (`astc run`, `astc call`) ends when its call returns, so nothing can
-//! outlive it: a schedule could never fire and a WebSocket could never deliver a message.
-//! `create-schedule` and `connect` check their arguments as asterai does, then refuse with
-//! a message that says so, an error value the guest sees.
+//! A one-shot invocation (`astc run`, `astc call`) ends when its call returns, so nothing
+//! can outlive it: a schedule could never fire and a WebSocket could never deliver a
+//! message. `create-schedule` and `connect` check their arguments as asterai does, then
+//! refuse with a message that says so, an error value the guest sees. Under `astc serve`
+//! the program has a [`crate::schedule::Scheduler`], and schedules are kept and fired.
 
 use wasmtime::component::{HasSelf, Linker};
 
@@ -122,6 +123,16 @@ impl v1::Host for Host {
     }
 }
 
+impl Host {
+    /// The component making a host call, as asterai names a schedule's owner.
+    fn owner(&self) -> String {
+        match &self.current {
+            Some(id) => id.name.to_string(),
+            None => self.invocation.program.name.clone().unwrap_or_default(),
+        }
+    }
+}
+
 impl cron::Host for Host {
     fn create_schedule(
         &mut self,
@@ -130,23 +141,42 @@ impl cron::Host for Host {
         function: String,
         args: String,
     ) -> Result<u64, String> {
-        crate::schedule::parse(&expr)?;
+        let schedule = crate::schedule::parse(&expr)?;
         // asterai checks the target and its arguments when the schedule is made.
         self.invocation
             .check_call(&component, &function, &args)
             .map_err(|e| e.message)?;
-        Err(format!(
-            "a schedule cannot fire here: {ONE_SHOT}; nothing was scheduled (schedules run \
-             in a long-running host)"
-        ))
+        let Some(scheduler) = self.invocation.program.scheduler.get() else {
+            return Err(format!(
+                "a schedule cannot fire here: {ONE_SHOT}; nothing was scheduled (schedules \
+                 run in a long-running host: `astc serve`)"
+            ));
+        };
+        let owner = self.owner();
+        Ok(scheduler.add(expr, schedule, component, function, args, owner))
     }
 
     fn cancel_schedule(&mut self, id: u64) -> Result<(), String> {
-        Err(format!("schedule {id} not found"))
+        match self.invocation.program.scheduler.get() {
+            Some(s) => s.cancel(id, &self.owner()),
+            None => Err(format!("schedule {id} not found")),
+        }
     }
 
     fn list_schedules(&mut self) -> Vec<cron::ScheduleInfo> {
-        Vec::new()
+        let Some(s) = self.invocation.program.scheduler.get() else {
+            return Vec::new();
+        };
+        s.list(&self.owner())
+            .into_iter()
+            .map(|i| cron::ScheduleInfo {
+                id: i.id,
+                cron: i.cron,
+                component_name: i.component,
+                function_name: i.function,
+                args_json: i.args,
+            })
+            .collect()
     }
 }
 

@@ -113,6 +113,9 @@ pub(crate) struct ProgramData {
     /// The composition's name, or the component's WIT package: how servers address it.
     pub(crate) name: Option<String>,
     pub(crate) composition: Option<Composition>,
+    /// The schedules of `asterai:host-cron`, set only while a server keeps the program
+    /// running (in a one-shot run a schedule could never fire).
+    pub(crate) scheduler: OnceLock<schedule::Scheduler>,
     /// `list-components`, computed on first use.
     pub(crate) infos: OnceLock<Vec<ComponentInfo>>,
     /// Components of the composition compiled for `call-component-function`, linked.
@@ -237,6 +240,7 @@ impl Runner {
                 component,
                 composition,
                 pre: OnceLock::new(),
+                scheduler: OnceLock::new(),
                 name,
                 infos: OnceLock::new(),
                 subs: Mutex::default(),

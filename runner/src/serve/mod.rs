@@ -34,7 +34,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Program, RunError, Runner, Sandbox};
+use crate::schedule::Scheduler;
+use crate::{CallArgs, Program, RunError, Runner, Sandbox};
 
 /// How a server behaves.
 #[derive(Debug, Clone)]
@@ -167,8 +168,8 @@ impl IntoResponse for ServeError {
 pub struct Server {
     shared: Arc<Shared>,
     agent: mcp::Agent,
-    /// Ends MCP sessions and their event streams at shutdown.
-    mcp_stop: CancellationToken,
+    /// Ends MCP requests in flight and the firing of schedules at shutdown.
+    stop: CancellationToken,
 }
 
 impl Server {
@@ -192,6 +193,8 @@ impl Server {
                 program: program_name.to_string(),
             });
         }
+        // While served, `asterai:host-cron` schedules are kept, and fired by `serve`.
+        let _ = program.data.scheduler.set(Scheduler::default());
         let shared = Arc::new(Shared {
             permits: Semaphore::new(options.max_concurrency.max(1)),
             runner,
@@ -203,7 +206,7 @@ impl Server {
         Ok(Server {
             agent: mcp::Agent::new(shared.clone(), functions),
             shared,
-            mcp_stop: CancellationToken::new(),
+            stop: CancellationToken::new(),
         })
     }
 
@@ -218,6 +221,7 @@ impl Server {
             .build()
             .map_err(|e| io_error(&e))?;
         runtime.block_on(async {
+            tokio::spawn(fire_schedules(self.shared.clone(), self.stop.clone()));
             let running = self
                 .agent
                 .clone()
@@ -225,6 +229,7 @@ impl Server {
                 .await
                 .map_err(|e| io_error(&e))?;
             running.waiting().await.map_err(|e| io_error(&e))?;
+            self.stop.cancel();
             Ok(())
         })
     }
@@ -261,7 +266,7 @@ impl Server {
         let mut config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(false)
             .with_json_response(true)
-            .with_cancellation_token(self.mcp_stop.child_token())
+            .with_cancellation_token(self.stop.child_token())
             .with_max_request_body_bytes(shared.options.max_body);
         // rmcp refuses Host headers other than loopback names (against DNS rebinding); a
         // server listening on another address is reached by other names.
@@ -298,6 +303,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let local = listener.local_addr()?;
         let router = self.router(local);
+        tokio::spawn(fire_schedules(self.shared.clone(), self.stop.clone()));
         let options = &self.shared.options;
         let graceful = GracefulShutdown::new();
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -328,7 +334,7 @@ impl Server {
             });
         }
         drop(listener);
-        self.mcp_stop.cancel();
+        self.stop.cancel();
         self.shared.permits.close();
         let _ = tokio::time::timeout(options.grace, graceful.shutdown()).await;
         Ok(())
@@ -369,5 +375,49 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// Fires the program's `asterai:host-cron` schedules until `stop`: each firing calls the
+/// schedule's function with its arguments, as a call of the server (a fresh instance, the
+/// sandbox's limits, a concurrency slot), and logs the outcome on stderr, as asterai does.
+async fn fire_schedules(shared: Arc<Shared>, stop: CancellationToken) {
+    let Some(scheduler) = shared.program.data.scheduler.get().cloned() else {
+        return;
+    };
+    loop {
+        let (due, next) = scheduler.due(chrono::Utc::now());
+        for info in due {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let (component, function) = (info.component.clone(), info.function.clone());
+                let args = CallArgs::Json(info.args.clone());
+                let outcome = shared
+                    .blocking(move |s| {
+                        s.runner
+                            .call_component(&s.program, &component, &function, &args, &s.sandbox)
+                    })
+                    .await;
+                let result = match outcome {
+                    Ok(Ok(out)) => out.result,
+                    Ok(Err(e)) => format!("failed: {e}"),
+                    Err(e) => format!("failed: {e}"),
+                };
+                eprintln!(
+                    "schedule {} (`{}`): {} {} -> {result}",
+                    info.id, info.cron, info.component, info.function
+                );
+            });
+        }
+        // Sleep until the next one is due, or a schedule is added or cancelled.
+        let wait = match next {
+            Some(t) => (t - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            None => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = scheduler.changed() => {}
+            () = stop.cancelled() => return,
+        }
     }
 }

@@ -570,6 +570,112 @@ fn cron_schedules_fire_while_the_server_runs_until_cancelled() {
     healthy(&s);
 }
 
+/// A WebSocket server on loopback for one client: it says `welcome`, answers `ask` with
+/// `ping` and any other message `m` with `echo: m`, and closes with 1000 `done` on `bye`. Returns its port and what it
+/// received.
+fn websocket_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tungstenite::Message;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).unwrap();
+        ws.send(Message::text("welcome")).unwrap();
+        while let Ok(m) = ws.read() {
+            let text = match m {
+                Message::Text(t) => t.to_string(),
+                Message::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            log.lock().unwrap().push(text.clone());
+            if text == "bye" {
+                let frame = tungstenite::protocol::CloseFrame {
+                    code: tungstenite::protocol::frame::coding::CloseCode::Normal,
+                    reason: "done".into(),
+                };
+                let _ = ws.close(Some(frame));
+                let _ = ws.flush();
+            } else if text == "ask" {
+                ws.send(Message::text("ping")).unwrap();
+            } else {
+                ws.send(Message::text(format!("echo: {text}"))).unwrap();
+            }
+        }
+    });
+    (port, received)
+}
+
+/// Waits until `s`'s log has `line`.
+fn wait_for_log(s: &Server, line: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !s.log().lines().any(|l| l == line) {
+        assert!(
+            Instant::now() < deadline,
+            "no `{line}` in the log:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn websocket_connections_stay_open_and_deliver_to_the_component_that_opened_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, received) = websocket_server();
+    let granted = format!("127.0.0.1:{port}");
+    let s = Server::start(
+        &host_user_composition(dir.path()),
+        &["--allow-http", &granted],
+        &[],
+    );
+    let host_user = |function: &str, args: Value| {
+        let (status, body) = call(
+            &s,
+            "acme/host-user",
+            json!({"component": "acme:host-user", "function": function, "args": args}),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["output"].clone()
+    };
+    let url = format!("ws://127.0.0.1:{port}/feed");
+    assert_eq!(host_user("api/connect", json!([url])), json!(1));
+    wait_for_log(&s, "ws 1 open");
+    wait_for_log(&s, "ws 1 message welcome");
+    assert_eq!(host_user("api/send", json!([1, "hello"])), Value::Null);
+    wait_for_log(&s, "ws 1 message echo: hello");
+    // The component answers `ping` from inside its handler, on the same connection.
+    assert_eq!(host_user("api/send", json!([1, "ask"])), Value::Null);
+    wait_for_log(&s, "ws 1 message ping");
+    wait_for_log(&s, "ws 1 message echo: pong");
+    assert_eq!(host_user("api/send", json!([1, "bye"])), Value::Null);
+    wait_for_log(&s, "ws 1 close 1000 done");
+    assert_eq!(*received.lock().unwrap(), ["hello", "ask", "pong", "bye"]);
+    // A closed connection is gone.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sent = host_user("api/send", json!([1, "late"]));
+        if sent == json!({"error": "connection 1 not found"}) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "connection 1 still open: {sent}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Hosts not granted, and nothing listening, are errors the component sees.
+    let denied = host_user("api/connect", json!(["ws://example.com/feed"]));
+    let denied = denied["error"].as_str().unwrap();
+    assert!(denied.contains("--allow-http example.com"), "{denied}");
+    let closed = host_user("api/connect", json!([url]));
+    let closed = closed["error"].as_str().unwrap();
+    assert!(
+        closed.starts_with("cannot connect to `ws://127.0.0.1:"),
+        "{closed}"
+    );
+    healthy(&s);
+}
+
 /// The Python interpreter with the official MCP SDK that scripts/setup.sh installs.
 fn mcp_python() -> PathBuf {
     let python = std::env::var_os("ASTC_MCP_PYTHON")

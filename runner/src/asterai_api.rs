@@ -9,7 +9,8 @@
 //! can outlive it: a schedule could never fire and a WebSocket could never deliver a
 //! message. `create-schedule` and `connect` check their arguments as asterai does, then
 //! refuse with a message that says so, an error value the guest sees. Under `astc serve`
-//! the program has a [`crate::schedule::Scheduler`], and schedules are kept and fired.
+//! the program has a [`crate::schedule::Scheduler`] and [`crate::websocket::Connections`]:
+//! schedules fire and connections deliver.
 
 use wasmtime::component::{HasSelf, Linker};
 
@@ -192,15 +193,30 @@ impl ws::Host for Host {
                     .into(),
             );
         }
-        Err(format!(
-            "a WebSocket connection cannot deliver messages here: {ONE_SHOT}; nothing was \
-             connected (connections live in a long-running host)"
-        ))
+        let Some(connections) = self.invocation.program.connections.get() else {
+            return Err(format!(
+                "a WebSocket connection cannot deliver messages here: {ONE_SHOT}; nothing \
+                 was connected (connections live in a long-running host: `astc serve`)"
+            ));
+        };
+        let config = crate::websocket::Config {
+            url: config.url,
+            headers: config.headers,
+            auto_reconnect: config.auto_reconnect,
+        };
+        connections.connect(config, self.owner())
     }
 
-    fn send(&mut self, id: u64, _data: Vec<u8>) -> Result<(), String> {
-        Err(format!("connection {id} not found"))
+    fn send(&mut self, id: u64, data: Vec<u8>) -> Result<(), String> {
+        match self.invocation.program.connections.get() {
+            Some(c) => c.send(id, data),
+            None => Err(format!("connection {id} not found")),
+        }
     }
 
-    fn close(&mut self, _id: u64) {}
+    fn close(&mut self, id: u64) {
+        if let Some(c) = self.invocation.program.connections.get() {
+            c.close(id);
+        }
+    }
 }

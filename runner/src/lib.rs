@@ -116,6 +116,8 @@ pub(crate) struct ProgramData {
     /// The schedules of `asterai:host-cron`, set only while a server keeps the program
     /// running (in a one-shot run a schedule could never fire).
     pub(crate) scheduler: OnceLock<schedule::Scheduler>,
+    /// The `asterai:host-ws` connections, likewise only while a server runs.
+    pub(crate) connections: OnceLock<websocket::Connections>,
     /// `list-components`, computed on first use.
     pub(crate) infos: OnceLock<Vec<ComponentInfo>>,
     /// Components of the composition compiled for `call-component-function`, linked.
@@ -241,6 +243,7 @@ impl Runner {
                 composition,
                 pre: OnceLock::new(),
                 scheduler: OnceLock::new(),
+                connections: OnceLock::new(),
                 name,
                 infos: OnceLock::new(),
                 subs: Mutex::default(),

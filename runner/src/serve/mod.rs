@@ -35,6 +35,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::schedule::Scheduler;
+use crate::websocket::{Connections, Deliver, Event};
 use crate::{CallArgs, Program, RunError, Runner, Sandbox};
 
 /// How a server behaves.
@@ -221,7 +222,7 @@ impl Server {
             .build()
             .map_err(|e| io_error(&e))?;
         runtime.block_on(async {
-            tokio::spawn(fire_schedules(self.shared.clone(), self.stop.clone()));
+            self.start_background();
             let running = self
                 .agent
                 .clone()
@@ -256,6 +257,27 @@ impl Server {
                 .await
                 .map_err(listen_error)
         })
+    }
+
+    /// Starts what runs beside requests, on the current runtime: schedules firing, and
+    /// WebSocket connections delivering to the components that opened them.
+    fn start_background(&self) {
+        tokio::spawn(fire_schedules(self.shared.clone(), self.stop.clone()));
+        // Weak: the connections belong to the program the shared state holds.
+        let weak = Arc::downgrade(&self.shared);
+        let deliver: Deliver = Arc::new(move |owner, id, event| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                let Some(shared) = weak.upgrade() else { return };
+                deliver_ws(shared, owner, id, event).await;
+            })
+        });
+        let connections = Connections::new(
+            tokio::runtime::Handle::current(),
+            deliver,
+            self.stop.clone(),
+        );
+        let _ = self.shared.program.data.connections.set(connections);
     }
 
     fn router(&self, local: SocketAddr) -> Router {
@@ -303,7 +325,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let local = listener.local_addr()?;
         let router = self.router(local);
-        tokio::spawn(fire_schedules(self.shared.clone(), self.stop.clone()));
+        self.start_background();
         let options = &self.shared.options;
         let graceful = GracefulShutdown::new();
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -420,4 +442,30 @@ async fn fire_schedules(shared: Arc<Shared>, stop: CancellationToken) {
             () = stop.cancelled() => return,
         }
     }
+}
+
+/// Calls `owner`'s `asterai:host-ws/incoming-handler` with `event` of connection `id`, as a
+/// call of the server; a failure is logged on stderr.
+async fn deliver_ws(shared: Arc<Shared>, owner: String, id: u64, event: Event) {
+    let (function, args) = match event {
+        Event::Open => ("on-open", serde_json::json!([id])),
+        Event::Message(data) => ("on-message", serde_json::json!([id, data])),
+        Event::Close(code, reason) => ("on-close", serde_json::json!([id, code, reason])),
+        Event::Error(message) => ("on-error", serde_json::json!([id, message])),
+    };
+    let target = format!("asterai:host-ws/incoming-handler@0.1.0#{function}");
+    let args = CallArgs::Json(args.to_string());
+    let component = owner.clone();
+    let outcome = shared
+        .blocking(move |s| {
+            s.runner
+                .call_component(&s.program, &component, &target, &args, &s.sandbox)
+        })
+        .await;
+    let failure = match outcome {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => e.to_string(),
+    };
+    eprintln!("ws connection {id}: {owner} {function} failed: {failure}");
 }

@@ -57,7 +57,8 @@ start_wasmtime() {
 }
 stop() {
     # Peak resident memory of the server, then SIGTERM.
-    awk '/VmHWM/ {print $2}' "/proc/$pid/status" >"$work/hwm"
+    awk '/VmHWM/ {print $2}' "/proc/$pid/status" >"$work/hwm" 2>/dev/null || true
+    [ -s "$work/hwm" ] || { echo "the server $pid is gone" >&2; exit 1; }
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
 }

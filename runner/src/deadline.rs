@@ -142,6 +142,47 @@ pub(crate) fn set_deadline<T: 'static>(
     Some(ticker.start())
 }
 
+/// Work for a guest thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Guest threads waiting for work, each by the sender of its queue.
+static IDLE: Mutex<Vec<mpsc::Sender<Job>>> = Mutex::new(Vec::new());
+
+/// How long an idle guest thread waits for work before it ends.
+const IDLE_THREAD: Duration = Duration::from_secs(30);
+
+/// Runs `job` on a guest thread (16 MiB of stack, for deep guest recursion): an idle one,
+/// or a new one. Threads are kept for a while after their job, so a server's calls do not
+/// each pay for a thread's creation; a thread blocked past its deadline is simply not idle.
+fn on_guest_thread(job: Job) -> std::io::Result<()> {
+    let mut job = job;
+    loop {
+        let idle = IDLE.lock().unwrap().pop();
+        let Some(queue) = idle else { break };
+        // A thread that ended while idle hands the job back.
+        match queue.send(job) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::SendError(back)) => job = back,
+        }
+    }
+    let (queue, jobs) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("astc-guest".into())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            let mut job = job;
+            loop {
+                job();
+                IDLE.lock().unwrap().push(queue.clone());
+                match jobs.recv_timeout(IDLE_THREAD) {
+                    Ok(next) => job = next,
+                    Err(_) => return,
+                }
+            }
+        })?;
+    Ok(())
+}
+
 /// Runs `f` on a thread with a large stack and waits for it, at most `timeout` plus a grace
 /// period: a guest blocked in a host call cannot hang the caller. Epoch interruption ends
 /// wasm that is running; this ends everything else.
@@ -150,16 +191,13 @@ pub(crate) fn guarded<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, RunError> + Send + 'static,
 ) -> Result<T, RunError> {
     let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("astc-guest".into())
-        .stack_size(16 << 20)
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| RunError::Engine {
-            what: "start the guest thread",
-            message: e.to_string(),
-        })?;
+    on_guest_thread(Box::new(move || {
+        let _ = tx.send(f());
+    }))
+    .map_err(|e| RunError::Engine {
+        what: "start the guest thread",
+        message: e.to_string(),
+    })?;
     let ended = || RunError::Host {
         message: "the guest thread ended without a result".into(),
     };

@@ -193,10 +193,44 @@ impl Runner {
         Self::build(cache_dir, false)
     }
 
+    /// As [`Runner::new`] (or [`Runner::without_timeouts`]), for a server running many calls
+    /// at once, each in its own store within `sandbox`'s limits: instances, memories and
+    /// tables come from wasmtime's pooling allocator, reserved once and reused, so that a
+    /// call's instantiation costs little (as `wasmtime serve` does). Where the pool cannot be
+    /// reserved (a limit on virtual memory), instances are allocated on demand instead.
+    pub fn pooled(
+        cache_dir: Option<PathBuf>,
+        timeouts: bool,
+        sandbox: &Sandbox,
+    ) -> Result<Self, RunError> {
+        match Self::build_with(cache_dir.clone(), timeouts, Some(sandbox)) {
+            Ok(r) => Ok(r),
+            Err(_) => Self::build(cache_dir, timeouts),
+        }
+    }
+
     fn build(cache_dir: Option<PathBuf>, timeouts: bool) -> Result<Self, RunError> {
+        Self::build_with(cache_dir, timeouts, None)
+    }
+
+    fn build_with(
+        cache_dir: Option<PathBuf>,
+        timeouts: bool,
+        pool_for: Option<&Sandbox>,
+    ) -> Result<Self, RunError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(timeouts);
+        if let Some(sandbox) = pool_for {
+            // wasmtime's defaults (1000 of each, shared by every store), with the sandbox's
+            // sizes, and room for modules with several memories or tables.
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            pool.max_memory_size(sandbox.max_memory)
+                .table_elements(sandbox.max_table_elements)
+                .max_memories_per_module(16)
+                .max_tables_per_module(16);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&config).map_err(engine_error("set up the engine"))?;
         let linker = linker::linker(&engine).map_err(engine_error("link the host API"))?;
         let ticker = timeouts.then(|| Ticker::new(engine.weak()));

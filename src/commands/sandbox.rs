@@ -44,20 +44,33 @@ pub struct SandboxArgs {
 }
 
 impl SandboxArgs {
+    /// The compiled-code cache directory, unless `--no-cache`.
+    fn cache(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir
+            .clone()
+            .or_else(astc_runner::default_cache_dir)
+    }
+
     pub fn runner(&self) -> crate::diagnostic::Result<Runner> {
-        let cache = if self.no_cache {
-            None
-        } else {
-            self.cache_dir
-                .clone()
-                .or_else(astc_runner::default_cache_dir)
-        };
+        let cache = self.cache();
         // Without a timeout the compiled code needs no epoch checks.
         Ok(if self.timeout.is_zero() {
             Runner::without_timeouts(cache)?
         } else {
             Runner::new(cache)?
         })
+    }
+
+    /// The runner for a server: [`Runner::pooled`], with the same cache and timeouts.
+    pub fn server_runner(&self, sandbox: &Sandbox) -> crate::diagnostic::Result<Runner> {
+        Ok(Runner::pooled(
+            self.cache(),
+            !self.timeout.is_zero(),
+            sandbox,
+        )?)
     }
 
     pub fn sandbox(&self) -> crate::diagnostic::Result<Sandbox> {

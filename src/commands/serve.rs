@@ -55,8 +55,8 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
-        let runner = self.sandbox.runner()?;
         let sandbox = self.sandbox.sandbox()?;
+        let runner = self.sandbox.server_runner(&sandbox)?;
         let program = runner.load(&self.file)?;
         let mut options = ServeOptions {
             max_body: self.max_body,

@@ -346,6 +346,10 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            // Responses are written as they come (headers, then the body as the component
+            // writes it): without NODELAY, Nagle's algorithm would hold each small write
+            // back until the client's delayed ACK, 40 ms.
+            let _ = stream.set_nodelay(true);
             let service = TowerToHyperService::new(router.clone());
             let conn = builder.serve_connection(TokioIo::new(stream), service);
             let conn = graceful.watch(conn);

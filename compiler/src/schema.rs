@@ -67,9 +67,9 @@ impl FunctionSchema {
 }
 
 /// Every function `i` exports, interface functions in WIT order then world-level ones, with
-/// the doc comments its composition recorded (or its own WIT's). WASI exports
-/// (`wasi:cli/run`, `wasi:http/incoming-handler`) are the host's entry points, not functions
-/// to call, and are left out.
+/// the doc comments its composition recorded (or its own WIT's). Exports of host interfaces
+/// (`wasi:cli/run`, `wasi:http/incoming-handler`, `asterai:host-ws/incoming-handler`) are
+/// the host's entry points and callbacks, not functions to call, and are left out.
 pub fn exported_functions(i: &Inspected) -> Vec<FunctionSchema> {
     let resolve = &i.resolve;
     let world = &resolve.worlds[i.world];
@@ -81,7 +81,7 @@ pub fn exported_functions(i: &Inspected) -> Vec<FunctionSchema> {
             WorldItem::Interface { id, .. } => {
                 let iface = &resolve.interfaces[*id];
                 let full = resolve.name_world_key(key);
-                if full.starts_with("wasi:") {
+                if astc_resolver::InterfaceName::parse(&full).is_ok_and(|n| n.is_host()) {
                     continue;
                 }
                 let short = iface.name.clone().unwrap_or_else(|| full.clone());

@@ -264,6 +264,16 @@ fn asterai_call_api_answers_calls_and_says_whose_fault_a_failure_is() {
         (status, body["error"]["code"].as_str()),
         (413, Some("astc::serve::body_too_large"))
     );
+    let from_a_page = request(
+        "POST",
+        &url,
+        &[("origin", "http://evil.example")],
+        &json!({"component": "acme:types", "function": "add", "args": [1, 2]}).to_string(),
+    );
+    assert_eq!(
+        (from_a_page.0, from_a_page.1["error"]["code"].as_str()),
+        (403, Some("astc::serve::cross_origin"))
+    );
     let (status, body) = request("GET", &format!("{}/elsewhere", s.url), &[], "");
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -336,6 +346,20 @@ fn wasi_http_handlers_serve_every_other_path_and_a_trap_or_a_limit_is_one_respon
     healthy(&s);
     let (status, _) = request("GET", &format!("{}/again", s.url), &[], "");
     assert_eq!(status, 200);
+}
+
+#[test]
+fn a_handler_blocked_in_a_host_call_is_answered_at_its_deadline() {
+    let s = Server::start(&guest("http_echo"), &["--timeout", "500ms"], &[]);
+    let started = Instant::now();
+    let (status, body) = request("GET", &format!("{}/nap", s.url), &[], "");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("astc::run::timeout"))
+    );
+    // The deadline, and the watchdog's grace of 2 s; not the 20 s nap.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    healthy(&s);
 }
 
 #[test]

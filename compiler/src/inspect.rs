@@ -275,7 +275,7 @@ impl Inspected {
                 _ => None,
             })
             .map(package)
-            .filter(|n| !n.starts_with("wasi:"))
+            .filter(|n| !astc_resolver::PackageName::parse(n).is_ok_and(|p| p.is_host()))
             .collect();
         exported.sort();
         exported.dedup();

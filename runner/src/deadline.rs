@@ -145,8 +145,11 @@ pub(crate) fn set_deadline<T: 'static>(
 /// Work for a guest thread.
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Guest threads waiting for work, each by the sender of its queue.
-static IDLE: Mutex<Vec<mpsc::Sender<Job>>> = Mutex::new(Vec::new());
+/// Guest threads waiting for work, each by its number and the sender of its queue.
+static IDLE: Mutex<Vec<(u64, mpsc::Sender<Job>)>> = Mutex::new(Vec::new());
+
+/// The number of the next guest thread.
+static NEXT_THREAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// How long an idle guest thread waits for work before it ends.
 const IDLE_THREAD: Duration = Duration::from_secs(30);
@@ -158,7 +161,7 @@ fn on_guest_thread(job: Job) -> std::io::Result<()> {
     let mut job = job;
     loop {
         let idle = IDLE.lock().unwrap().pop();
-        let Some(queue) = idle else { break };
+        let Some((_, queue)) = idle else { break };
         // A thread that ended while idle hands the job back.
         match queue.send(job) {
             Ok(()) => return Ok(()),
@@ -166,6 +169,7 @@ fn on_guest_thread(job: Job) -> std::io::Result<()> {
         }
     }
     let (queue, jobs) = mpsc::channel::<Job>();
+    let me = NEXT_THREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     std::thread::Builder::new()
         .name("astc-guest".into())
         .stack_size(16 << 20)
@@ -173,10 +177,27 @@ fn on_guest_thread(job: Job) -> std::io::Result<()> {
             let mut job = job;
             loop {
                 job();
-                IDLE.lock().unwrap().push(queue.clone());
+                IDLE.lock().unwrap().push((me, queue.clone()));
                 match jobs.recv_timeout(IDLE_THREAD) {
                     Ok(next) => job = next,
-                    Err(_) => return,
+                    Err(_) => {
+                        // Leave the idle list; if someone took this thread from it just
+                        // now, their job is already queued: run it.
+                        let mut idle = IDLE.lock().unwrap();
+                        match idle.iter().position(|(n, _)| *n == me) {
+                            Some(i) => {
+                                idle.swap_remove(i);
+                                return;
+                            }
+                            None => {
+                                drop(idle);
+                                match jobs.recv() {
+                                    Ok(next) => job = next,
+                                    Err(_) => return,
+                                }
+                            }
+                        }
+                    }
                 }
             }
         })?;

@@ -63,9 +63,13 @@ mod tests {
         let (due, after) = s.due(next);
         assert_eq!(due.len(), 1);
         assert!(after.unwrap() > next);
-        // Missed firings are not queued: one call per check, however late.
+        // While that firing runs, the next is skipped, not queued.
+        assert!(s.due(after.unwrap()).0.is_empty());
+        s.finished(1);
+        // Missed firings are not made up: one call per check, however late.
         let (due, _) = s.due(next + chrono::Duration::seconds(10));
         assert_eq!(due.len(), 1);
+        s.finished(1);
         s.cancel(1, "a:owner").unwrap();
         assert!(s.due(next + chrono::Duration::seconds(20)).0.is_empty());
         let again = parse("* * * * * *").unwrap();
@@ -113,6 +117,8 @@ struct Entry {
     info: Info,
     schedule: cron::Schedule,
     next: Option<DateTime<Utc>>,
+    /// A firing is under way: the next is skipped rather than run beside it.
+    running: bool,
 }
 
 /// The schedules of a long-running host (`astc serve`): guests add and cancel them through
@@ -162,6 +168,7 @@ impl Scheduler {
             info,
             schedule,
             next,
+            running: false,
         };
         self.inner.entries.lock().unwrap().insert(id, entry);
         self.inner.changed.notify_one();
@@ -191,14 +198,18 @@ impl Scheduler {
             .collect()
     }
 
-    /// The schedules due at `now` (each moved on to its next time after `now`, so a slow
-    /// firing never queues up missed ones), and when the next one is due.
+    /// The schedules due at `now`, each then marked running until [`Scheduler::finished`],
+    /// and when the next one is due. Every schedule moves on to its next time after `now`,
+    /// so missed times are not made up, and one still running is skipped, not queued.
     pub(crate) fn due(&self, now: DateTime<Utc>) -> (Vec<Info>, Option<DateTime<Utc>>) {
         let mut entries = self.inner.entries.lock().unwrap();
         let mut due = Vec::new();
         for e in entries.values_mut() {
             if e.next.is_some_and(|t| t <= now) {
-                due.push(e.info.clone());
+                if !e.running {
+                    e.running = true;
+                    due.push(e.info.clone());
+                }
                 e.next = e.schedule.after(&now).next();
             }
         }
@@ -206,6 +217,13 @@ impl Scheduler {
         entries.retain(|_, e| e.next.is_some());
         let next = entries.values().filter_map(|e| e.next).min();
         (due, next)
+    }
+
+    /// A firing of schedule `id` has ended.
+    pub(crate) fn finished(&self, id: u64) {
+        if let Some(e) = self.inner.entries.lock().unwrap().get_mut(&id) {
+            e.running = false;
+        }
     }
 
     /// Completes when a schedule is added or cancelled.

@@ -169,36 +169,28 @@ impl Connections {
         }
     }
 
-    /// Reads and writes connection `id` until it ends (or, with auto-reconnect, for as long
-    /// as it can be opened again), delivering what arrives to `owner`.
+    /// Reads connection `id` until it ends (or, with auto-reconnect, for as long as it can
+    /// be opened again), delivering what arrives to `owner`; a writer task of its own sends
+    /// what `send` queues, so a handler that sends never waits for its own delivery.
     async fn run(
         &self,
         id: u64,
         owner: String,
         config: Config,
         mut stream: Stream,
-        mut queue: mpsc::Receiver<Message>,
+        queue: mpsc::Receiver<Message>,
         cancel: CancellationToken,
     ) {
+        let sink: Arc<tokio::sync::Mutex<Option<Sink>>> = Arc::default();
+        let writer = tokio::spawn(write(sink.clone(), queue));
         let deliver = |event| (self.inner.deliver)(owner.clone(), id, event);
         loop {
+            let (out, mut source) = stream.split();
+            *sink.lock().await = Some(out);
             deliver(Event::Open).await;
-            let (mut sink, mut source) = stream.split();
             let lost = loop {
                 tokio::select! {
-                    () = cancel.cancelled() => {
-                        let _ = sink.send(Message::Close(None)).await;
-                        return;
-                    }
-                    out = queue.recv() => match out {
-                        Some(m) => {
-                            if let Err(e) = sink.send(m).await {
-                                deliver(Event::Error(e.to_string())).await;
-                                break true;
-                            }
-                        }
-                        None => return,
-                    },
+                    () = cancel.cancelled() => break false,
                     incoming = source.next() => match incoming {
                         Some(Ok(Message::Binary(b))) => deliver(Event::Message(b.to_vec())).await,
                         Some(Ok(Message::Text(t))) => {
@@ -224,13 +216,24 @@ impl Connections {
                     },
                 }
             };
-            if !(lost && config.auto_reconnect) {
-                return;
+            if !lost {
+                // Closed by the component or the server: say goodbye.
+                if let Some(mut out) = sink.lock().await.take() {
+                    let _ = out.send(Message::Close(None)).await;
+                }
+                break;
+            }
+            *sink.lock().await = None;
+            if !config.auto_reconnect {
+                break;
             }
             let mut delay = Duration::from_secs(1);
             stream = loop {
                 tokio::select! {
-                    () = cancel.cancelled() => return,
+                    () = cancel.cancelled() => {
+                        writer.abort();
+                        return;
+                    }
                     () = tokio::time::sleep(delay) => {}
                 }
                 match open(&config).await {
@@ -242,8 +245,25 @@ impl Connections {
                 }
             };
         }
+        writer.abort();
     }
 }
+
+type Sink = futures_util::stream::SplitSink<Stream, Message>;
+
+/// Sends what is queued on the connection's current sink; while it is down (between
+/// reconnections), queued messages are dropped, as in asterai.
+async fn write(sink: Arc<tokio::sync::Mutex<Option<Sink>>>, mut queue: mpsc::Receiver<Message>) {
+    while let Some(message) = queue.recv().await {
+        let mut current = sink.lock().await;
+        if let Some(out) = current.as_mut()
+            && out.send(message).await.is_err()
+        {
+            *current = None;
+        }
+    }
+}
+
 
 /// Checks the URL of a connection: `ws://` or `wss://`, to a granted host.
 pub(crate) fn check(url: &str, policy: &HttpPolicy) -> Result<(), String> {

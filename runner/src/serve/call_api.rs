@@ -116,6 +116,17 @@ async fn call(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // Browsers send `Origin` with every POST, also the "simple" ones that skip a CORS
+    // preflight; asterai's clients, curl and agents do not. A web page (or a DNS-rebinding
+    // attack) must not be able to call the component through a server on the machine.
+    if headers.contains_key(header::ORIGIN) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "astc::serve::cross_origin",
+            "requests from web pages (with an `Origin` header) are refused",
+            Some("call the API from a program, not from a browser page"),
+        );
+    }
     if let Some(denied) = unauthorized(&shared, &headers) {
         return denied;
     }

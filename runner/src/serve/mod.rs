@@ -73,25 +73,31 @@ pub(crate) struct Shared {
     pub(crate) program: Program,
     pub(crate) sandbox: Sandbox,
     pub(crate) options: ServeOptions,
-    pub(crate) permits: Semaphore,
+    pub(crate) permits: Arc<Semaphore>,
     pub(crate) proxy: Option<proxy::Proxy>,
 }
 
 impl Shared {
-    /// Runs `f` on a blocking thread once a concurrency slot is free.
+    /// Runs `f` on a blocking thread once a concurrency slot is free. The slot is held by
+    /// the call itself, not by the request waiting for it: a client that goes away does not
+    /// free a slot its call still occupies.
     pub(crate) async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Shared) -> T + Send + 'static,
     ) -> Result<T, ServeError> {
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| ServeError::Closing)?;
         let shared = self.clone();
-        tokio::task::spawn_blocking(move || f(&shared))
-            .await
-            .map_err(|e| ServeError::Internal(format!("the call panicked: {e}")))
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&shared)
+        })
+        .await
+        .map_err(|e| ServeError::Internal(format!("the call panicked: {e}")))
     }
 }
 
@@ -197,7 +203,7 @@ impl Server {
         // While served, `asterai:host-cron` schedules are kept, and fired by `serve`.
         let _ = program.data.scheduler.set(Scheduler::default());
         let shared = Arc::new(Shared {
-            permits: Semaphore::new(options.max_concurrency.max(1)),
+            permits: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
             runner,
             program,
             sandbox,
@@ -221,7 +227,7 @@ impl Server {
             .enable_all()
             .build()
             .map_err(|e| io_error(&e))?;
-        runtime.block_on(async {
+        let served = runtime.block_on(async {
             self.start_background();
             let running = self
                 .agent
@@ -232,7 +238,9 @@ impl Server {
             running.waiting().await.map_err(|e| io_error(&e))?;
             self.stop.cancel();
             Ok(())
-        })
+        });
+        runtime.shutdown_background();
+        served
     }
 
     /// Listens on `addr`, tells `on_listening` the address bound (the port picked, for
@@ -250,13 +258,17 @@ impl Server {
             .enable_all()
             .build()
             .map_err(listen_error)?;
-        runtime.block_on(async {
+        let served = runtime.block_on(async {
             let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
             on_listening(listener.local_addr().map_err(listen_error)?);
             self.serve(listener, shutdown_signal())
                 .await
                 .map_err(listen_error)
-        })
+        });
+        // Calls still running after the grace period (a guest blocked past its deadline)
+        // do not hold the exit.
+        runtime.shutdown_background();
+        served
     }
 
     /// Starts what runs beside requests, on the current runtime: schedules firing, and
@@ -360,9 +372,11 @@ impl Server {
             });
         }
         drop(listener);
+        // Calls in flight (MCP's too) finish within the grace period; then schedules,
+        // connections and MCP requests still open end.
+        let _ = tokio::time::timeout(options.grace, graceful.shutdown()).await;
         self.stop.cancel();
         self.shared.permits.close();
-        let _ = tokio::time::timeout(options.grace, graceful.shutdown()).await;
         Ok(())
     }
 }
@@ -415,6 +429,7 @@ async fn fire_schedules(shared: Arc<Shared>, stop: CancellationToken) {
         let (due, next) = scheduler.due(chrono::Utc::now());
         for info in due {
             let shared = shared.clone();
+            let scheduler = scheduler.clone();
             tokio::spawn(async move {
                 let (component, function) = (info.component.clone(), info.function.clone());
                 let args = CallArgs::Json(info.args.clone());
@@ -433,6 +448,7 @@ async fn fire_schedules(shared: Arc<Shared>, stop: CancellationToken) {
                     "schedule {} (`{}`): {} {} -> {result}",
                     info.id, info.cron, info.component, info.function
                 );
+                scheduler.finished(info.id);
             });
         }
         // Sleep until the next one is due, or a schedule is added or cancelled.

@@ -98,27 +98,38 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             })
             .await
     };
-    let call = tokio::spawn(call);
-    match rx.await {
-        Ok(Ok(response)) => response.map(Body::new),
-        Ok(Err(code)) => error_code_response(&code),
-        // The handler ended without setting a response: say why.
-        Err(_) => match call.await {
-            Ok(Ok(Err(e))) => run_error_response(&e),
-            Ok(Err(e)) => e.into_response(),
-            Err(e) => error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "astc::serve::internal",
-                &format!("the handler failed: {e}"),
-                None,
-            ),
-            Ok(Ok(Ok(()))) => error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "astc::serve::no_response",
-                "the component returned without setting a response",
-                None,
-            ),
+    let mut call = tokio::spawn(call);
+    let mut rx = rx;
+    // The response, as soon as the component sets it; or, if the call ends first (a trap,
+    // or the deadline passing while the guest is blocked in a host call), why it ended.
+    let ended = tokio::select! {
+        biased;
+        set = &mut rx => match set {
+            Ok(Ok(response)) => return response.map(Body::new),
+            Ok(Err(code)) => return error_code_response(&code),
+            Err(_) => call.await,
         },
+        ended = &mut call => match rx.try_recv() {
+            Ok(Ok(response)) => return response.map(Body::new),
+            Ok(Err(code)) => return error_code_response(&code),
+            Err(_) => ended,
+        },
+    };
+    match ended {
+        Ok(Ok(Err(e))) => run_error_response(&e),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "astc::serve::internal",
+            &format!("the handler failed: {e}"),
+            None,
+        ),
+        Ok(Ok(Ok(()))) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "astc::serve::no_response",
+            "the component returned without setting a response",
+            None,
+        ),
     }
 }
 

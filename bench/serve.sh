@@ -38,6 +38,8 @@ wait_up() {
 }
 # Starts `astc serve FILE` (the cache warm), sets $url and $pid.
 start_astc() {
+    # Not the URL of the previous server: the file is emptied only when the new one starts.
+    rm -f "$work/astc.out"
     "$astc" serve "$1" --listen 127.0.0.1:0 --cache-dir "$work/cache" >"$work/astc.out" 2>"$work/astc.err" &
     pid=$!
     for _ in $(seq 1 300); do

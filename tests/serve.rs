@@ -358,7 +358,11 @@ fn a_handler_blocked_in_a_host_call_is_answered_at_its_deadline() {
         (503, Some("astc::run::timeout"))
     );
     // The deadline, and the watchdog's grace of 2 s; not the 20 s nap.
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     healthy(&s);
 }
 

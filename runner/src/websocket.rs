@@ -264,7 +264,6 @@ async fn write(sink: Arc<tokio::sync::Mutex<Option<Sink>>>, mut queue: mpsc::Rec
     }
 }
 
-
 /// Checks the URL of a connection: `ws://` or `wss://`, to a granted host.
 pub(crate) fn check(url: &str, policy: &HttpPolicy) -> Result<(), String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("invalid url `{url}`: {e}"))?;

@@ -18,11 +18,7 @@ fn components_help(available: &[String]) -> String {
     } else {
         format!(
             "the composition holds {}",
-            available
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            astc_resolver::diagnostic::quoted_list(available)
         )
     }
 }

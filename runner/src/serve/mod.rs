@@ -99,6 +99,28 @@ impl Shared {
         .await
         .map_err(|e| ServeError::Internal(format!("the call panicked: {e}")))
     }
+
+    /// Calls `function` of `component` for the server itself (a schedule firing, a
+    /// WebSocket delivery), as any call of the server; the failure as text, for the log.
+    pub(crate) async fn call_in_background(
+        self: &Arc<Self>,
+        component: &str,
+        function: &str,
+        args: CallArgs,
+    ) -> Result<crate::CallOutput, String> {
+        let (component, function) = (component.to_string(), function.to_string());
+        match self
+            .blocking(move |s| {
+                s.runner
+                    .call_component(&s.program, &component, &function, &args, &s.sandbox)
+            })
+            .await
+        {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 /// Why a server cannot start.
@@ -431,17 +453,12 @@ async fn fire_schedules(shared: Arc<Shared>, stop: CancellationToken) {
             let shared = shared.clone();
             let scheduler = scheduler.clone();
             tokio::spawn(async move {
-                let (component, function) = (info.component.clone(), info.function.clone());
                 let args = CallArgs::Json(info.args.clone());
-                let outcome = shared
-                    .blocking(move |s| {
-                        s.runner
-                            .call_component(&s.program, &component, &function, &args, &s.sandbox)
-                    })
-                    .await;
-                let result = match outcome {
-                    Ok(Ok(out)) => out.result,
-                    Ok(Err(e)) => format!("failed: {e}"),
+                let result = match shared
+                    .call_in_background(&info.component, &info.function, args)
+                    .await
+                {
+                    Ok(out) => out.result,
                     Err(e) => format!("failed: {e}"),
                 };
                 eprintln!(
@@ -475,17 +492,8 @@ async fn deliver_ws(shared: Arc<Shared>, owner: String, id: u64, event: Event) {
     };
     let target = format!("asterai:host-ws/incoming-handler@0.1.0#{function}");
     let args = CallArgs::Json(args.to_string());
-    let component = owner.clone();
-    let outcome = shared
-        .blocking(move |s| {
-            s.runner
-                .call_component(&s.program, &component, &target, &args, &s.sandbox)
-        })
-        .await;
-    let failure = match outcome {
-        Ok(Ok(_)) => return,
-        Ok(Err(e)) => e.to_string(),
-        Err(e) => e.to_string(),
+    let Err(failure) = shared.call_in_background(&owner, &target, args).await else {
+        return;
     };
     eprintln!("ws connection {id}: {owner} {function} failed: {failure}");
 }

@@ -31,6 +31,8 @@ pub const ASTERAI_HOST_0_1_0: &str = include_str!("../wit/asterai-host-0.1.0.wit
 pub const ASTERAI_HOST_CRON_0_1_0: &str = include_str!("../wit/asterai-host-cron-0.1.0.wit");
 /// `asterai:host-ws@0.1.0`, asterai's outgoing WebSocket connections.
 pub const ASTERAI_HOST_WS_0_1_0: &str = include_str!("../wit/asterai-host-ws-0.1.0.wit");
+/// `wasi:keyvalue@0.2.0-draft`, as wasmtime-wasi-keyvalue 48 ships it.
+pub const WASI_KEYVALUE_0_2_0_DRAFT: &str = include_str!("../wit/wasi-keyvalue-0.2.0-draft.wit");
 
 /// Declares [`Capability`] and [`Capability::ALL`] from one list, so neither can miss a
 /// variant.
@@ -64,6 +66,8 @@ capabilities! {
     WasiRandom,
     /// `wasi:sockets`: the network (nothing grants it, so every connection is refused).
     WasiSockets,
+    /// `wasi:keyvalue@0.2.0-draft`: buckets of a key-value store.
+    WasiKeyvalue,
     /// `asterai:host@0.1.0`: `send-response`.
     AsteraiHost0_1,
     /// `asterai:host@1.0.0`: runtime info and the composition's components.
@@ -85,6 +89,9 @@ pub enum Grant {
     HttpHosts,
     /// Network addresses; no flag grants them yet.
     Network,
+    /// A persistent store (`--kv DIR`) and the buckets that may be opened (`--kv-bucket`);
+    /// without `--kv` the store lives in memory for one process.
+    Storage,
 }
 
 /// One entry of the table.
@@ -166,6 +173,14 @@ impl Capability {
                 ],
                 Grant::Network,
             ),
+            // A pre-release version: only imports of exactly this version match.
+            Capability::WasiKeyvalue => Spec {
+                package: "wasi:keyvalue",
+                version: "0.2.0-draft",
+                interfaces: &["atomics", "batch", "store"],
+                grant: Grant::Storage,
+                wit: Some(WASI_KEYVALUE_0_2_0_DRAFT),
+            },
             Capability::AsteraiHost0_1 => Spec {
                 package: "asterai:host",
                 version: "0.1.0",
@@ -317,13 +332,18 @@ pub fn check_host_import(
 /// interfaces by name for anything else.
 fn unavailable_hint(import: &InterfaceName) -> String {
     if import.package().namespace() == "wasi" {
-        let packages: Vec<&str> = Capability::ALL
+        let (wasi, other): (Vec<Spec>, Vec<Spec>) = Capability::ALL
             .iter()
-            .map(|c| c.spec().package)
-            .filter(|p| p.starts_with("wasi:"))
+            .map(|c| c.spec())
+            .filter(|s| s.package.starts_with("wasi:"))
+            .partition(|s| s.version == WASI_0_2);
+        let packages: Vec<&str> = wasi.iter().map(|s| s.package).collect();
+        let other: String = other
+            .iter()
+            .map(|s| format!(", and `{}@{}` (exactly that version)", s.package, s.version))
             .collect();
         return format!(
-            "the runner provides WASI 0.2 ({}), at any 0.2.x version",
+            "the runner provides WASI 0.2 ({}), at any 0.2.x version{other}",
             packages.join(", ")
         );
     }
@@ -358,11 +378,12 @@ mod tests {
                 }
             }
         }
-        let with_wit: Vec<_> = Capability::ALL
+        let mut with_wit: Vec<_> = Capability::ALL
             .iter()
             .filter(|c| c.spec().wit.is_some())
             .flat_map(|c| c.interface_names())
             .collect();
+        with_wit.sort();
         assert_eq!(
             with_wit,
             host.interfaces.keys().cloned().collect::<Vec<_>>()
@@ -377,6 +398,7 @@ mod tests {
             "wasi:cli/environment@0.3.0",
             "wasi:cli/run@0.2.0",
             "wasi:keyvalue/store@0.2.0",
+            "wasi:keyvalue/store@0.2.0-draft2",
             "asterai:host/api@2.0.0",
             "asterai:host/other@1.0.0",
         ] {

@@ -30,6 +30,11 @@ mod bindings {
             import asterai:host-cron/scheduler@0.1.0;
             import asterai:host-ws/connection@0.1.0;
         ",
+        // The legacy key-value functions have no error result: a store that fails traps.
+        imports: {
+            "asterai:host/api@0.1.0.kv-get": trappable,
+            "asterai:host/api@0.1.0.kv-set": trappable,
+        },
     });
 }
 
@@ -77,6 +82,49 @@ impl v0::Host for Host {
             println!("{response}");
         }
         self.invocation.responses.lock().unwrap().push(response);
+    }
+
+    fn kv_get(&mut self, key: String, user_id: Option<String>) -> wasmtime::Result<Option<String>> {
+        let bucket = self.legacy_bucket(user_id.as_deref())?;
+        let value = self.invocation.sandbox.kv.get(&bucket, &key);
+        let value = value.map_err(|e| wasmtime::format_err!("kv-get `{key}`: {e}"))?;
+        value
+            .map(|v| {
+                String::from_utf8(v).map_err(|_| {
+                    wasmtime::format_err!(
+                        "kv-get `{key}`: the value in bucket `{bucket}` is not UTF-8 text (it was stored through wasi:keyvalue)"
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    fn kv_set(
+        &mut self,
+        key: String,
+        value: Option<String>,
+        user_id: Option<String>,
+    ) -> wasmtime::Result<()> {
+        let bucket = self.legacy_bucket(user_id.as_deref())?;
+        let kv = &self.invocation.sandbox.kv;
+        match value {
+            Some(v) => kv.set(&bucket, &key, v.as_bytes()),
+            None => kv.delete(&bucket, &key),
+        }
+        .map_err(|e| wasmtime::format_err!("kv-set `{key}`: {e}"))
+    }
+}
+
+impl Host {
+    /// The bucket of asterai's `kv-get`/`kv-set`, if the sandbox grants it.
+    fn legacy_bucket(&self, user_id: Option<&str>) -> wasmtime::Result<String> {
+        let bucket = crate::keyvalue::legacy_bucket(user_id);
+        if !self.may_open_bucket(&bucket) {
+            wasmtime::bail!(
+                "asterai:host/api@0.1.0 key-value functions: the bucket `{bucket}` is not granted (grant it with `--kv-bucket {bucket}`)"
+            );
+        }
+        Ok(bucket)
     }
 }
 

@@ -25,7 +25,7 @@ impl Report for StartError {
 impl Report for RunError {
     fn exit_class(&self) -> ExitClass {
         match self {
-            RunError::Read { .. } => ExitClass::Io,
+            RunError::Read { .. } | RunError::KvStore { .. } => ExitClass::Io,
             RunError::Invalid { .. }
             | RunError::Instantiate { .. }
             | RunError::NoRunExport { .. }
@@ -48,6 +48,7 @@ impl Report for RunError {
         let r = Record::error(self);
         vec![match self {
             RunError::Read { path, .. } | RunError::Invalid { path, .. } => r.with_file(path),
+            RunError::KvStore { dir, .. } => r.with_file(dir),
             RunError::NoSuchFunction { target, .. }
             | RunError::AmbiguousFunction { target, .. }
             | RunError::InvalidArgs { target, .. }

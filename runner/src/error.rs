@@ -47,6 +47,18 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The key-value store (`--kv`) cannot be used.
+    #[error("cannot use the key-value store `{}`: {message}", dir.display())]
+    #[diagnostic(code(astc::run::kv_store))]
+    KvStore {
+        /// The store's directory.
+        dir: PathBuf,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
     /// The file is not a valid component.
     #[error("`{}` is not a valid component", path.display())]
     #[diagnostic(code(astc::run::invalid))]
@@ -74,7 +86,7 @@ pub enum RunError {
     #[diagnostic(
         code(astc::run::instantiate),
         help(
-            "the runner provides WASI 0.2 (with wasi:http) and asterai:host/api@0.1.0 and @1.0.0, asterai:host-cron and asterai:host-ws; `astc inspect` shows what the component imports"
+            "the runner provides WASI 0.2 (with wasi:http), wasi:keyvalue@0.2.0-draft, asterai:host/api@0.1.0 and @1.0.0, asterai:host-cron and asterai:host-ws; `astc inspect` shows what the component imports"
         )
     )]
     Instantiate {
@@ -275,6 +287,16 @@ pub(crate) fn classify(e: wasmtime::Error, sandbox: &Sandbox, hit: Option<LimitH
                     .trim_start_matches("wasm trap: ")
                     .to_string(),
             },
+        };
+    }
+    // A host function's own error; its wasm backtrace, as for traps, only on request.
+    // wasmtime adds the backtrace as the outermost context.
+    if std::env::var_os("ASTC_BACKTRACE").is_none()
+        && e.downcast_ref::<wasmtime::WasmBacktrace>().is_some()
+    {
+        let message: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+        return RunError::Host {
+            message: message.join(": "),
         };
     }
     RunError::Host { message: chain(&e) }

@@ -52,6 +52,7 @@ mod http;
 mod invoke;
 mod json_text;
 mod json_values;
+mod keyvalue;
 mod limits;
 mod linker;
 mod sandbox;
@@ -70,6 +71,7 @@ use wasmtime::{Config, Engine};
 use wasmtime_wasi::I32Exit;
 
 pub use error::{RunError, humanize};
+pub use keyvalue::KvStore;
 pub use sandbox::{DirGrant, Sandbox};
 
 use asterai_api::ComponentInfo;

@@ -18,8 +18,8 @@ use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
 use wasmtime_wasi::random::{WasiRandom, WasiRandomView};
 use wasmtime_wasi::sockets::{WasiSockets, WasiSocketsView};
 
-use crate::asterai_api;
 use crate::sandbox::Host;
+use crate::{asterai_api, keyvalue};
 
 /// A linker with every capability of the table.
 pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<Host>> {
@@ -86,6 +86,7 @@ pub(crate) fn add(l: &mut Linker<Host>, capability: Capability) -> wasmtime::Res
             sync::sockets::udp::add_to_linker::<Host, WasiSockets>(l, s)?;
             sync::sockets::udp_create_socket::add_to_linker::<Host, WasiSockets>(l, s)?;
         }
+        Capability::WasiKeyvalue => keyvalue::add(l)?,
         Capability::AsteraiHost0_1 => asterai_api::add_0_1(l)?,
         Capability::AsteraiHost1 => asterai_api::add_1(l)?,
         Capability::AsteraiCron => asterai_api::add_cron(l)?,

@@ -16,6 +16,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::deadline::{self, Ticking};
 use crate::http::HttpPolicy;
+use crate::keyvalue::KvStore;
 use crate::limits::Limiter;
 use crate::{ProgramData, RunError, RunnerData};
 
@@ -51,6 +52,11 @@ pub struct Sandbox {
     pub max_memories: usize,
     /// Wall-clock limit for the whole invocation; `None` for none.
     pub timeout: Option<Duration>,
+    /// The key-value store of `wasi:keyvalue`: in memory unless opened from a directory
+    /// (`--kv`). Clones share it.
+    pub kv: KvStore,
+    /// The buckets the guest may open (`--kv-bucket`); empty for any.
+    pub kv_buckets: Vec<String>,
 }
 
 impl Sandbox {
@@ -72,6 +78,8 @@ impl Default for Sandbox {
             max_tables: 10_000,
             max_memories: 10_000,
             timeout: Some(Self::DEFAULT_TIMEOUT),
+            kv: KvStore::memory(),
+            kv_buckets: Vec::new(),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use astc_runner::{DirGrant, Runner, Sandbox};
+use astc_runner::{DirGrant, KvStore, Runner, Sandbox};
 
 use crate::diagnostic::Error;
 
@@ -22,6 +22,13 @@ pub struct SandboxArgs {
     /// Allow outgoing HTTP requests to this host (`example.com` or `localhost:8080`).
     #[arg(long = "allow-http", value_name = "HOST")]
     allow_http: Vec<String>,
+    /// Keep the `wasi:keyvalue` store in this directory (created if missing) [default: in
+    /// memory, for this process only].
+    #[arg(long = "kv", value_name = "DIR")]
+    kv: Option<PathBuf>,
+    /// Let the guest open only this `wasi:keyvalue` bucket (repeat for more) [default: any].
+    #[arg(long = "kv-bucket", value_name = "NAME")]
+    kv_buckets: Vec<String>,
     /// Maximum size of each linear memory, e.g. `64MiB`, `2GiB` or a number of bytes.
     #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
     max_memory: usize,
@@ -116,7 +123,13 @@ impl SandboxArgs {
                 }
             }
         }
+        let kv = match &self.kv {
+            Some(dir) => KvStore::open(dir)?,
+            None => KvStore::memory(),
+        };
         Ok(Sandbox {
+            kv,
+            kv_buckets: self.kv_buckets.clone(),
             dirs,
             env,
             allow_http: self.allow_http.clone(),

@@ -11,6 +11,10 @@
 //!   fail cleanly with the immutability error), and composers, all at once on one registry.
 //! - `tampered_registry_file`: a registry file replaced with another valid component is
 //!   refused by every command that reads it, even without a lock.
+//! - `kill_keyvalue_batches`: a component writing batches to a `--kv` store in a loop is
+//!   killed at a random moment, over and over; every batch is then whole or absent, and the
+//!   store opens and counts on. `keyvalue_full_disk`: a write that does not fit is an error
+//!   the guest sees, and the store keeps what it had.
 //!
 //! The defaults keep the run short. To run longer (a release build makes each trial faster,
 //! so the kills land at more distinct moments):
@@ -969,4 +973,133 @@ fn output_into_cache_is_refused() {
     assert_eq!(out.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains("cache directory"), "{stderr}");
     assert!(!target.exists());
+}
+
+// The key-value store
+
+/// `astc call counter.wasm FUNCTION ARGS --kv KV`: the JSON result.
+fn kv_call(cache: &Path, kv: &Path, function: &str, args: &str) -> serde_json::Value {
+    let counter = astc_fixtures::guests::build().unwrap().join("counter.wasm");
+    let dir = kv.parent().unwrap();
+    let out = ok(
+        dir,
+        cache,
+        &[
+            "call",
+            counter.to_str().unwrap(),
+            function,
+            args,
+            "--kv",
+            kv.to_str().unwrap(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["result"].clone()
+}
+
+#[test]
+fn kill_keyvalue_batches() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let trials = env_usize("ASTC_KILL_TRIALS", 40) / 2;
+    let mut rng = Rng::from_env();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let kv = tmp.path().join("kv");
+    let counter = astc_fixtures::guests::build().unwrap().join("counter.wasm");
+    const N: u32 = 50;
+    let batch_loop = || {
+        let mut cmd = astc_cmd(tmp.path(), &cache, &["run", counter.to_str().unwrap()]);
+        cmd.args([
+            "--kv",
+            kv.to_str().unwrap(),
+            "--",
+            "batch-loop",
+            &N.to_string(),
+        ]);
+        cmd
+    };
+    // How long until the loop writes its first batch (compiled code cached).
+    let started = |cmd: &mut Command| {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+        assert_eq!(line, "writing\n");
+        child
+    };
+    let mut child = started(&mut batch_loop());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let startup = measure(3, || {
+        let mut child = started(&mut batch_loop());
+        child.kill().unwrap();
+        child.wait().unwrap();
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    for trial in 0..trials {
+        // Half the kills land anywhere from the start (opening the store, the first
+        // batches), half while batches are being written.
+        if trial % 2 == 0 {
+            assert!(!run_and_kill(batch_loop(), rng.delay(startup * 2)));
+        } else {
+            let mut child = started(&mut batch_loop());
+            std::thread::sleep(rng.delay(Duration::from_millis(30)));
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        let values = kv_call(&cache, &kv, "read-batch", &format!("[{N}]"));
+        let values = values.as_array().unwrap_or_else(|| panic!("{values}"));
+        let first = &values[0];
+        assert!(
+            values.iter().all(|v| v == first),
+            "trial {trial}: a batch was cut: {values:?}"
+        );
+        seen.insert(first.to_string());
+        // The store still takes writes.
+        assert_eq!(kv_call(&cache, &kv, "visit", "after"), trial as u64 + 1);
+    }
+    eprintln!("kill_keyvalue_batches: {trials} kills, batch generations seen: {seen:?}");
+}
+
+#[test]
+fn keyvalue_full_disk() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let kv = tmp.path().join("kv");
+    let counter = astc_fixtures::guests::build().unwrap().join("counter.wasm");
+    assert_eq!(
+        kv_call(&cache, &kv, "set", r#"["b", "k", "before"]"#),
+        serde_json::Value::Null
+    );
+    // A file-size limit stands in for a full disk: writes past it fail (EFBIG), as they do
+    // with ENOSPC; the signal it would raise is ignored, as a full disk raises none.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 256; exec '{ASTC}' call '{}' set-bytes '[\"b\", \"k\", 4000000]' --kv '{}'",
+        counter.display(),
+        kv.display()
+    );
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .env("ASTC_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("the key-value store") && stdout.contains("disk"),
+        "{stdout}"
+    );
+    assert_eq!(
+        kv_call(&cache, &kv, "get", r#"["b", "k"]"#),
+        serde_json::Value::String("before".into())
+    );
 }

@@ -754,3 +754,106 @@ fn ai_agents_call_every_function_as_a_tool_over_mcp_stdio_and_http() {
     pretty_assertions::assert_eq!(http, expected);
     healthy(&s);
 }
+
+/// `visit` of `acme:counter` through the call API: the new count.
+fn visit(s: &Server, page: &str) -> u64 {
+    let (status, body) = call(
+        s,
+        "acme/counter",
+        json!({"component": "acme:counter", "function": "visit", "args": [page]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    body["output"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a count: {body}"))
+}
+
+/// `astc call counter.wasm visit PAGE --kv DIR`: the new count.
+fn visit_by_call(counter: &Path, page: &str, kv: &Path) -> u64 {
+    let out = Command::new(ASTC)
+        .arg("call")
+        .arg(counter)
+        .args(["visit", page, "--kv"])
+        .arg(kv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["result"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+#[test]
+fn the_key_value_store_is_shared_by_calls_servers_and_processes_and_increments_are_atomic() {
+    let counter = guest("counter");
+    let dir = tempfile::tempdir().unwrap();
+    let kv = dir.path().join("kv");
+    // A store written by `astc call` before the server starts...
+    assert_eq!(visit_by_call(&counter, "home", &kv), 1);
+    let s = Server::start(&counter, &["--kv", kv.to_str().unwrap()], &[]);
+    // ...is the server's; 8 calls at once each get a count of their own.
+    assert_eq!(visit(&s, "home"), 2);
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let mut counts: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let barrier = barrier.clone();
+                let s = &s;
+                scope.spawn(move || {
+                    barrier.wait();
+                    visit(s, "burst")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    counts.sort();
+    assert_eq!(counts, (1..=8).collect::<Vec<u64>>());
+    // Other processes share the store while the server runs: 8 `astc call`s and 8 server
+    // calls at once, each increment counted exactly once.
+    let mut counts: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (s, counter, kv) = (&s, &counter, &kv);
+                scope.spawn(move || {
+                    if i % 2 == 0 {
+                        visit_by_call(counter, "mixed", kv)
+                    } else {
+                        visit(s, "mixed")
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    counts.sort();
+    assert_eq!(counts, (1..=16).collect::<Vec<u64>>());
+    assert_eq!(visit(&s, "home"), 3);
+    assert!(s.terminate().success());
+    assert_eq!(visit_by_call(&counter, "home", &kv), 4);
+
+    // Without `--kv` the store lives as long as the server; `--kv-bucket` applies per call.
+    let s = Server::start(&counter, &["--kv-bucket", "visits"], &[]);
+    assert_eq!(visit(&s, "home"), 1);
+    assert_eq!(visit(&s, "home"), 2);
+    let (status, body) = call(
+        &s,
+        "acme/counter",
+        json!({"component": "acme:counter", "function": "set", "args": ["carts", "a", "b"]}),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        body["output"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("AccessDenied")),
+        "{body}"
+    );
+    healthy(&s);
+    let s = Server::start(&counter, &[], &[]);
+    assert_eq!(visit(&s, "home"), 1);
+}

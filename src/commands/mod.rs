@@ -22,6 +22,7 @@ mod serve;
 mod tree;
 mod update;
 mod verify;
+mod wit;
 
 /// The subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -41,6 +42,7 @@ pub enum Command {
     Run(run::Args),
     Call(call::Args),
     Serve(serve::Args),
+    Wit(wit::Args),
 }
 
 impl Command {
@@ -61,6 +63,7 @@ impl Command {
             Command::Serve(a) => a.run(),
             Command::Tree(a) => a.run(),
             Command::Inspect(a) => a.run(),
+            Command::Wit(a) => a.run(),
         }
     }
 }

@@ -293,6 +293,12 @@ fn samples() -> Vec<Error> {
             help: None,
         }
         .into(),
+        RunError::KvStore {
+            dir: p("data"),
+            message: "it is not a directory".into(),
+            help: None,
+        }
+        .into(),
         RunError::Engine {
             what: "compile",
             message: "bad".into(),

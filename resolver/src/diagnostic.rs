@@ -300,7 +300,10 @@ impl Report for RegistryError {
             | RegistryError::CorruptRecord { .. } => ExitClass::Input,
             RegistryError::Tampered { .. }
             | RegistryError::Conflict { .. }
+            | RegistryError::TagMoved { .. }
+            | RegistryError::Offline { .. }
             | RegistryError::Missing { .. } => ExitClass::Resolve,
+            RegistryError::Remote { .. } | RegistryError::Unauthorized { .. } => ExitClass::Io,
         }
     }
 
@@ -327,9 +330,13 @@ impl Report for RegistryError {
             } => r
                 .with_component(format!("{name}@{version}"))
                 .with_file(first),
-            RegistryError::Missing { name, version, .. } => {
+            RegistryError::Missing { name, version, .. }
+            | RegistryError::TagMoved { name, version, .. } => {
                 r.with_component(format!("{name}@{version}"))
             }
+            RegistryError::Remote { component, .. }
+            | RegistryError::Unauthorized { component, .. } => r.with_component(component),
+            RegistryError::Offline { .. } => r,
         })
     }
 }
@@ -348,7 +355,7 @@ impl Report for PublishError {
             PublishError::Immutable { .. }
             | PublishError::Breaking { .. }
             | PublishError::Reserved { .. } => ExitClass::Resolve,
-            PublishError::TooLong { .. } => ExitClass::Input,
+            PublishError::TooLong { .. } | PublishError::BadTag { .. } => ExitClass::Input,
         }
     }
 
@@ -356,6 +363,7 @@ impl Report for PublishError {
         match self {
             PublishError::Registry(e) => e.records(),
             PublishError::Immutable { name, version, .. }
+            | PublishError::BadTag { name, version, .. }
             | PublishError::Breaking { name, version, .. } => {
                 one(self, |r| r.with_component(format!("{name}@{version}")))
             }

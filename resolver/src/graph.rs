@@ -126,6 +126,7 @@ pub fn json(resolution: &Resolution) -> String {
                 LockedSource::Path(p) => format!("path:{p}"),
                 LockedSource::Registry(p) => format!("registry:{p}"),
                 LockedSource::AsteraiStore(p) => format!("asterai-store:{p}"),
+                LockedSource::Oci(u) => u.clone(),
             },
             digest: c.digest.to_string(),
             exports: c.summary.exports.iter().map(|e| e.to_string()).collect(),

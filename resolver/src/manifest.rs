@@ -76,6 +76,8 @@ pub struct Manifest {
     pub dependencies: BTreeMap<PackageName, Dependency>,
     /// The registry directory, relative to the manifest's directory.
     pub registry: PathBuf,
+    /// A remote OCI registry (`[registry] url`), read after the directory.
+    pub registry_url: Option<crate::source::location::OciUrl>,
     /// An asterai local store to read components from too, if any.
     pub asterai_store: Option<PathBuf>,
     /// `[wire]`: interface (`ns:pkg/iface`, optionally `@version`) to the component providing it.
@@ -201,6 +203,7 @@ struct RawPackage {
 #[serde(deny_unknown_fields)]
 struct RawRegistry {
     path: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
     asterai: Option<Spanned<String>>,
 }
 
@@ -350,13 +353,18 @@ impl Parser<'_> {
     /// A registry directory: a path, never a URL taken for one.
     fn directory(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ManifestError> {
         let path = self.relative_path(s, what)?;
-        crate::source::location::parse_registry_dir(s.get_ref()).map_err(|e| {
-            self.at(
+        if let Some(scheme) = crate::source::location::url_scheme(s.get_ref()) {
+            let help = if scheme.eq_ignore_ascii_case("oci") {
+                "a remote registry goes in `url = \"oci://...\"`; `path` is a directory, relative to this file"
+            } else {
+                "a registry is a directory, relative to this file, or an `oci://` URL in `url`"
+            };
+            return Err(self.at(
                 s,
-                format!("{what}: {e}"),
-                Some("a registry is a directory, relative to this file".into()),
-            )
-        })?;
+                format!("{what}: `{}` is a URL, not a directory", s.get_ref()),
+                Some(help.into()),
+            ));
+        }
         Ok(path)
     }
 
@@ -417,6 +425,27 @@ impl Parser<'_> {
             .as_ref()
             .map(|p| self.relative_path(p, "`registry.asterai`"))
             .transpose()?;
+        let registry_url = raw
+            .registry
+            .url
+            .as_ref()
+            .map(|u| {
+                let text = u.get_ref();
+                let parsed = match crate::source::location::url_scheme(text) {
+                    Some(scheme) if scheme.eq_ignore_ascii_case("oci") => {
+                        crate::source::location::parse_oci(text).map_err(|e| e.to_string())
+                    }
+                    _ => Err(format!("`{text}` does not start with `oci://`")),
+                };
+                parsed.map_err(|e| {
+                    self.at(
+                        u,
+                        format!("`registry.url`: {e}"),
+                        Some("write `url = \"oci://HOST[:PORT][/PREFIX]\"`".into()),
+                    )
+                })
+            })
+            .transpose()?;
 
         Ok(Manifest {
             path: self.path.to_path_buf(),
@@ -427,6 +456,7 @@ impl Parser<'_> {
             members: Vec::new(),
             dependencies,
             registry,
+            registry_url,
             asterai_store,
             wire,
             vars: BTreeMap::new(),
@@ -565,6 +595,7 @@ impl Parser<'_> {
             members,
             dependencies,
             registry: PathBuf::from(DEFAULT_REGISTRY),
+            registry_url: None,
             asterai_store: None,
             wire: BTreeMap::new(),
             vars,

@@ -18,17 +18,25 @@ use crate::manifest::{Dependency, Manifest, ManifestError, ManifestFormat};
 use crate::name::{ComponentId, PackageName};
 use crate::registry::Registry;
 use crate::resolve::{LocalComponent, Request, Resolution, ResolveError, Unlock, resolve};
+use crate::source::location::RegistryLocation;
 use crate::source::{AsteraiStore, Sources};
+use crate::source::{OciOptions, OciRegistry, SourceId};
 use crate::summary::{BoxError, Inspector};
 use crate::version::CompatClass;
 
 /// Settings from the command line that override the manifest.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectOptions {
-    /// Use this registry directory instead of the manifest's.
-    pub registry: Option<PathBuf>,
+    /// Use this registry (a directory or an OCI registry) instead of the manifest's.
+    pub registry: Option<RegistryLocation>,
     /// Also read this asterai local store.
     pub asterai_store: Option<PathBuf>,
+    /// The cache directory, for remote registries (`<dir>/oci/`); `None` for none.
+    pub cache_dir: Option<PathBuf>,
+    /// Read remote registries from the cache only.
+    pub offline: bool,
+    /// `--locked`: fetch remote components by the digests in the lock.
+    pub locked: bool,
 }
 
 /// How to treat `astc.lock`.
@@ -259,9 +267,15 @@ impl<'a> Project<'a> {
         let manifest = Manifest::load(manifest_path)?;
         let dir = manifest.dir().to_path_buf();
 
-        let (registry_path, registry_label) = match &options.registry {
-            Some(p) => (p.clone(), relative_label(&dir, p)),
-            None => (dir.join(&manifest.registry), slashes(&manifest.registry)),
+        // The registries, in order: the directory, then the remote registry (the manifest's
+        // two, or the one `--registry` names).
+        let (registry_dir, url) = match &options.registry {
+            Some(RegistryLocation::Dir(p)) => (Some((p.clone(), relative_label(&dir, p))), None),
+            Some(RegistryLocation::Oci(u)) => (None, Some(u.clone())),
+            None => (
+                Some((dir.join(&manifest.registry), slashes(&manifest.registry))),
+                manifest.registry_url.clone(),
+            ),
         };
         let store = options
             .asterai_store
@@ -273,8 +287,32 @@ impl<'a> Project<'a> {
                     .as_ref()
                     .map(|p| (dir.join(p), slashes(p)))
             });
-        let mut sources =
-            Sources::new(inspector).with(Registry::open(registry_path).labelled(registry_label));
+        let mut sources = Sources::new(inspector);
+        if let Some((path, label)) = registry_dir {
+            sources = sources.with(Registry::open(path).labelled(label));
+        }
+        if let Some(url) = url {
+            let mut pins = BTreeMap::new();
+            if options.locked {
+                let id = SourceId::Oci(url.to_string());
+                let lock_path = lock_path_of(&manifest);
+                for c in Lockfile::load(&lock_path)?
+                    .into_iter()
+                    .flat_map(|l| l.components)
+                    .filter(|c| c.source == id)
+                {
+                    pins.insert((c.name, c.version), c.digest);
+                }
+            }
+            sources = sources.with(OciRegistry::new(
+                url,
+                OciOptions {
+                    cache_dir: options.cache_dir.clone(),
+                    offline: options.offline,
+                    pins,
+                },
+            ));
+        }
         match store {
             Some((path, label)) => {
                 sources = sources.with(AsteraiStore::open(path).labelled(label));
@@ -324,11 +362,7 @@ impl<'a> Project<'a> {
     /// Where the lock lives: `astc.lock` beside `astc.toml`; a manifest with another name,
     /// `NAME.toml`, gets `NAME.lock`, so several manifests can share a directory.
     pub fn lock_path(&self) -> PathBuf {
-        let file = match self.manifest.path.file_stem().and_then(|s| s.to_str()) {
-            Some("astc") | None => lockfile::FILE_NAME.to_string(),
-            Some(stem) => format!("{stem}.lock"),
-        };
-        self.manifest.dir().join(file)
+        lock_path_of(&self.manifest)
     }
 
     /// Every file resolving and composing reads: the manifest, the lock, each selected
@@ -465,6 +499,15 @@ impl<'a> Project<'a> {
             written,
         })
     }
+}
+
+/// The lock of `manifest`: see [`Project::lock_path`].
+fn lock_path_of(manifest: &Manifest) -> PathBuf {
+    let file = match manifest.path.file_stem().and_then(|s| s.to_str()) {
+        Some("astc") | None => lockfile::FILE_NAME.to_string(),
+        Some(stem) => format!("{stem}.lock"),
+    };
+    manifest.dir().join(file)
 }
 
 fn read_local(

@@ -152,6 +152,74 @@ pub enum RegistryError {
         /// Its digest.
         second_digest: Digest,
     },
+    /// A remote registry failed: unreachable, slow, an error answer, corrupted data.
+    #[error("registry `{url}`, for {component}: {message}")]
+    #[diagnostic(code(astc::registry::remote))]
+    Remote {
+        /// The registry.
+        url: String,
+        /// The component (and version) being read or written.
+        component: String,
+        /// What happened.
+        message: String,
+        /// What to do.
+        #[help]
+        help: Option<String>,
+    },
+    /// A remote registry refused the credentials astc sent, or wants some.
+    #[error("registry `{url}` refused access to {component} with {credentials}")]
+    #[diagnostic(
+        code(astc::registry::unauthorized),
+        help(
+            "set ASTC_REGISTRY_USERNAME and ASTC_REGISTRY_PASSWORD (or ASTC_REGISTRY_TOKEN), or log in so that ~/.docker/config.json has an `auths` entry for the registry"
+        )
+    )]
+    Unauthorized {
+        /// The registry.
+        url: String,
+        /// The component.
+        component: String,
+        /// Where the credentials came from (never the credentials).
+        credentials: String,
+    },
+    /// A tag of a remote registry points to other bytes than it did.
+    #[error(
+        "registry `{url}`: `{reference}` ({name} {version}) now points to {actual}, but {by} has {recorded}: the version was changed on the registry"
+    )]
+    #[diagnostic(
+        code(astc::registry::tag_moved),
+        help(
+            "published versions are immutable; ask the registry's owner to restore the original, or publish the new bytes under a new version"
+        )
+    )]
+    TagMoved {
+        /// The registry.
+        url: String,
+        /// `HOST/REPOSITORY:TAG`.
+        reference: String,
+        /// The component.
+        name: PackageName,
+        /// The version.
+        version: Version,
+        /// The digest astc had recorded.
+        recorded: Digest,
+        /// The digest the tag points to now.
+        actual: Digest,
+        /// Who recorded it: the cache or the lock.
+        by: String,
+    },
+    /// `--offline`, and the cache lacks what is needed.
+    #[error("{what} from `{url}` is not in the cache, and `--offline` forbids fetching it")]
+    #[diagnostic(
+        code(astc::registry::offline),
+        help("run once without `--offline` to fetch it into the cache")
+    )]
+    Offline {
+        /// The registry.
+        url: String,
+        /// What is missing.
+        what: String,
+    },
     /// The version does not exist.
     #[error("`{name}` {version} is not in {location}")]
     #[diagnostic(code(astc::registry::missing_version))]
@@ -239,10 +307,62 @@ pub enum PublishError {
         /// The length of the file name it needs, with the temporary file's affixes.
         bytes: usize,
     },
+    /// The version cannot be an OCI tag (a `+build` suffix).
+    #[error("version {version} of `{name}` cannot be a tag of `{url}`: OCI tags cannot hold `+`")]
+    #[diagnostic(
+        code(astc::publish::bad_tag),
+        help("publish it without the build metadata (the part after `+`)")
+    )]
+    BadTag {
+        /// The name.
+        name: PackageName,
+        /// The version.
+        version: Version,
+        /// The registry.
+        url: String,
+    },
     /// The registry could not be read or written.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Registry(#[from] RegistryError),
+}
+
+/// The patch release after `v`: what to publish instead of an existing version.
+pub(crate) fn next_patch(v: &Version) -> Version {
+    Version::new(v.major, v.minor, v.patch + 1)
+}
+
+/// The error for a new `version` that breaks `other`, published in the same class.
+pub(crate) fn breaking_error(
+    name: &PackageName,
+    version: &Version,
+    other: Version,
+    source: BoxError,
+) -> PublishError {
+    let help = if &other < version {
+        let next = if version.major > 0 {
+            Version::new(version.major + 1, 0, 0)
+        } else if version.minor > 0 {
+            Version::new(0, version.minor + 1, 0)
+        } else {
+            Version::new(0, 0, version.patch + 1)
+        };
+        format!(
+            "a breaking change needs a new major version: publish it as {next}, or keep the old functions and signatures"
+        )
+    } else {
+        format!(
+            "{other} is already published and must stay compatible with {version}; publish under a version after {other}"
+        )
+    };
+    PublishError::Breaking {
+        name: name.clone(),
+        version: version.clone(),
+        other,
+        class: CompatClass::of(version),
+        help,
+        source,
+    }
 }
 
 /// What a publish did.
@@ -562,7 +682,7 @@ impl Publish for Registry {
             if existing != digest {
                 let versions = self.versions(name)?;
                 let latest = versions.last().unwrap_or(version);
-                let suggestion = Version::new(latest.major, latest.minor, latest.patch + 1);
+                let suggestion = next_patch(latest);
                 return Err(PublishError::Immutable {
                     name: name.clone(),
                     version: version.clone(),
@@ -578,34 +698,9 @@ impl Publish for Registry {
             return Ok(Published::Unchanged { path, digest });
         }
 
-        let class = CompatClass::of(version);
         let neighbours = self.neighbours(name, version)?;
-        check(&neighbours).map_err(|(other, source)| {
-            let help = if &other < version {
-                let next = if version.major > 0 {
-                    Version::new(version.major + 1, 0, 0)
-                } else if version.minor > 0 {
-                    Version::new(0, version.minor + 1, 0)
-                } else {
-                    Version::new(0, 0, version.patch + 1)
-                };
-                format!(
-                    "a breaking change needs a new major version: publish it as {next}, or keep the old functions and signatures"
-                )
-            } else {
-                format!(
-                    "{other} is already published and must stay compatible with {version}; publish under a version after {other}"
-                )
-            };
-            PublishError::Breaking {
-                name: name.clone(),
-                version: version.clone(),
-                other,
-                class: class.clone(),
-                help,
-                source,
-            }
-        })?;
+        check(&neighbours)
+            .map_err(|(other, source)| breaking_error(name, version, other, source))?;
 
         // The record first, then the file: a version is visible only once its file is in
         // place, and by then its digest is recorded, so no reader ever takes an unrecorded

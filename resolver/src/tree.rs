@@ -64,6 +64,9 @@ fn label(c: &Resolved, provides: &[&InterfaceName]) -> String {
         LockedSource::AsteraiStore(p) => {
             let _ = write!(s, " (asterai store {p})");
         }
+        LockedSource::Oci(u) => {
+            let _ = write!(s, " ({u})");
+        }
         LockedSource::Registry(_) => {}
     }
     if !provides.is_empty() {

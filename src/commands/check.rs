@@ -23,7 +23,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
-        let project = self.project.load()?;
+        let project = self.project.load_locked(self.locked)?;
         let checked = check_project(&project, self.locked)?;
         ui::warnings(&checked.resolution.warnings);
         let n = checked.resolution.components.len();

@@ -65,7 +65,7 @@ impl Args {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let project = self.project.load()?;
+        let project = self.project.load_locked(self.locked)?;
         let output = if to_stdout {
             Output::Memory
         } else {

@@ -26,7 +26,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
-        let project = self.project.load()?;
+        let project = self.project.load_locked(self.locked)?;
         let mode = if self.locked {
             LockMode::Locked
         } else {

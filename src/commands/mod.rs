@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use astc_compiler::WasmInspector;
-use astc_resolver::source::location::parse_registry_dir;
+use astc_resolver::source::location::{RegistryLocation, parse_registry};
 use astc_resolver::{Project, ProjectError, ProjectOptions};
 
 mod build;
@@ -80,9 +80,13 @@ pub struct ProjectArgs {
     /// The project manifest: `astc.toml`, or an asterai `env.toml`.
     #[arg(long, value_name = "PATH", default_value = "astc.toml")]
     pub manifest: PathBuf,
-    /// Registry directory to use instead of the manifest's `[registry] path`.
-    #[arg(long, value_name = "DIR", value_parser = parse_registry_dir)]
-    pub registry: Option<PathBuf>,
+    /// The registry to use instead of the manifest's `[registry]`: a directory, or an OCI
+    /// registry `oci://HOST[:PORT][/PREFIX]`.
+    #[arg(long, value_name = "DIR|URL", value_parser = parse_registry)]
+    pub registry: Option<RegistryLocation>,
+    /// Read remote registries from astc's cache only, without network access.
+    #[arg(long)]
+    pub offline: bool,
     /// Also read components from this asterai local store
     /// (`<DIR>/<namespace>/<name>@<version>/component.wasm`).
     #[arg(long, value_name = "DIR")]
@@ -94,12 +98,25 @@ impl ProjectArgs {
         ProjectOptions {
             registry: self.registry.clone(),
             asterai_store: self.asterai_store.clone(),
+            cache_dir: astc_compiler::cache_dir::default_dir(),
+            offline: self.offline,
+            locked: false,
         }
     }
 
     /// Loads the project these flags name, reading components with the compiler's
     /// inspector: the first step of every project command.
     pub fn load(&self) -> Result<Project<'static>, ProjectError> {
-        Project::load(&self.manifest, &self.options(), &WasmInspector)
+        self.load_locked(false)
+    }
+
+    /// [`load`](Self::load), for `--locked`: remote components are fetched by the digests
+    /// in the lock.
+    pub fn load_locked(&self, locked: bool) -> Result<Project<'static>, ProjectError> {
+        let options = ProjectOptions {
+            locked,
+            ..self.options()
+        };
+        Project::load(&self.manifest, &options, &WasmInspector)
     }
 }

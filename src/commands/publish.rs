@@ -5,7 +5,8 @@ use std::sync::Arc;
 use astc_compiler::compat::check_compatible;
 use astc_compiler::{inspect, inspect_file};
 use astc_resolver::manifest::DEFAULT_REGISTRY;
-use astc_resolver::source::location::parse_registry_dir;
+use astc_resolver::source::location::{RegistryLocation, parse_registry};
+use astc_resolver::source::{OciOptions, OciRegistry};
 use astc_resolver::version::parse_version;
 use astc_resolver::{
     BoxError, Manifest, PackageName, Publish, Published, Registry, Version, Warning,
@@ -21,7 +22,8 @@ use crate::ui;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   astc publish build/greeter.wasm --name acme:greeter --version 1.2.0
-  astc publish kv.wasm --name acme:kv --version 0.3.1 --registry ../shared-registry")]
+  astc publish kv.wasm --name acme:kv --version 0.3.1 --registry ../shared-registry
+  astc publish kv.wasm --name acme:kv --version 0.3.1 --registry oci://ghcr.io/acme")]
 pub struct Args {
     /// The component file.
     file: PathBuf,
@@ -31,23 +33,27 @@ pub struct Args {
     /// The version to publish it as, `MAJOR.MINOR.PATCH[-PRE]`.
     #[arg(long, value_parser = parse_version)]
     version: Version,
-    /// The registry directory [default: the manifest's `[registry] path`, else ./registry].
-    #[arg(long, value_name = "DIR", value_parser = parse_registry_dir)]
-    registry: Option<PathBuf>,
-    /// The manifest whose `[registry] path` to use when `--registry` is not given.
+    /// The registry: a directory, or an OCI registry `oci://HOST[:PORT][/PREFIX]` [default:
+    /// the manifest's `[registry] url`, else its `path`, else ./registry].
+    #[arg(long, value_name = "DIR|URL", value_parser = parse_registry)]
+    registry: Option<RegistryLocation>,
+    /// The manifest whose `[registry]` to use when `--registry` is not given.
     #[arg(long, value_name = "PATH", default_value = "astc.toml")]
     manifest: PathBuf,
 }
 
 impl Args {
     pub fn run(self) -> crate::diagnostic::Result<ExitCode> {
-        let registry_dir = match &self.registry {
-            Some(dir) => dir.clone(),
+        let location = match &self.registry {
+            Some(l) => l.clone(),
             None if self.manifest.exists() => {
                 let m = Manifest::load(&self.manifest)?;
-                m.dir().join(&m.registry)
+                match &m.registry_url {
+                    Some(url) => RegistryLocation::Oci(url.clone()),
+                    None => RegistryLocation::Dir(m.dir().join(&m.registry)),
+                }
             }
-            None => PathBuf::from(DEFAULT_REGISTRY),
+            None => RegistryLocation::Dir(PathBuf::from(DEFAULT_REGISTRY)),
         };
         let (bytes, new) = inspect_file(&self.file)?;
         ui::warnings(&interface_version_warnings(
@@ -55,7 +61,16 @@ impl Args {
             &self.version,
             &new.summary,
         ));
-        let registry = Registry::open(&registry_dir);
+        let registry: Box<dyn Publish> = match location {
+            RegistryLocation::Dir(dir) => Box::new(Registry::open(dir)),
+            RegistryLocation::Oci(url) => Box::new(OciRegistry::new(
+                url,
+                OciOptions {
+                    cache_dir: astc_compiler::cache_dir::default_dir(),
+                    ..OciOptions::default()
+                },
+            )),
+        };
         let version = self.version.clone();
         let outcome = registry.publish(
             &self.name,

@@ -178,6 +178,34 @@ fn samples() -> Vec<Error> {
             location: "registry".into(),
         }
         .into(),
+        RegistryError::Remote {
+            url: "oci://127.0.0.1:5000".into(),
+            component: "acme:app".into(),
+            message: "down".into(),
+            help: None,
+        }
+        .into(),
+        RegistryError::Unauthorized {
+            url: "oci://127.0.0.1:5000".into(),
+            component: "acme:app".into(),
+            credentials: "none".into(),
+        }
+        .into(),
+        RegistryError::TagMoved {
+            url: "oci://127.0.0.1:5000".into(),
+            reference: "127.0.0.1:5000/acme/app:1.0.0".into(),
+            name: name(),
+            version: v(),
+            recorded: digest(),
+            actual: digest(),
+            by: "the cache".into(),
+        }
+        .into(),
+        RegistryError::Offline {
+            url: "oci://127.0.0.1:5000".into(),
+            what: "`acme:app`".into(),
+        }
+        .into(),
         PublishError::Immutable {
             name: name(),
             version: v(),
@@ -196,6 +224,12 @@ fn samples() -> Vec<Error> {
         }
         .into(),
         PublishError::Reserved { name: name() }.into(),
+        PublishError::BadTag {
+            name: name(),
+            version: v(),
+            url: "oci://127.0.0.1:5000".into(),
+        }
+        .into(),
         PublishError::TooLong {
             name: name(),
             version: "1.0.0-a".into(),
@@ -378,6 +412,7 @@ fn samples() -> Vec<Error> {
         Error::usage("astc::usage::binary_to_terminal", "tty".into(), "redirect"),
         Error::usage("astc::usage::dir", "not a dir".into(), "pass a dir"),
         Error::usage("astc::usage::env", "empty".into(), "name it"),
+        Error::usage("astc::usage::wit", "no WIT".into(), "look elsewhere"),
     ]
     .into_iter()
     .chain(crate::commands::error_samples())

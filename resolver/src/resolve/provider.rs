@@ -108,10 +108,27 @@ impl<'a> Provider<'a> {
         let list = if let Some(local) = self.req.locals.get(name) {
             vec![local.version.clone()]
         } else {
-            let mut all = self.registry.versions(name)?;
-            if let Some(req) = self.req.manifest.requirement(name) {
-                all.retain(|v| req.matches(v));
-            }
+            let req = self.req.manifest.requirement(name);
+            let fits = |v: &Version| req.is_none_or(|r| r.matches(v));
+            // A locked version that still fits needs no fresh listing (a remote registry's
+            // cache knows it): only an unlocked or outdated one asks every source.
+            let locked: Vec<&Version> = self
+                .locked
+                .iter()
+                .filter(|((n, _), v)| n == name && fits(v))
+                .map(|(_, v)| v)
+                .collect();
+            let cached = if locked.is_empty() {
+                None
+            } else {
+                let cached = self.registry.cached_versions(name)?;
+                locked.iter().all(|v| cached.contains(v)).then_some(cached)
+            };
+            let mut all = match cached {
+                Some(c) => c,
+                None => self.registry.versions(name)?,
+            };
+            all.retain(|v| fits(v));
             all
         };
         let list = Rc::new(list);

@@ -91,6 +91,19 @@ impl ComponentSource for Sources<'_> {
         Ok(all)
     }
 
+    fn cached_versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
+        let mut all = Vec::new();
+        for source in self.iter() {
+            match source.cached_versions(name) {
+                Some(v) => all.extend(v),
+                None => all.extend(source.versions(name)?),
+            }
+        }
+        all.sort();
+        all.dedup();
+        Ok(all)
+    }
+
     fn summary(
         &self,
         name: &PackageName,

@@ -18,6 +18,8 @@ pub enum SourceId {
     Registry(String),
     /// An asterai local store.
     AsteraiStore(String),
+    /// An OCI registry, `oci://HOST[:PORT][/PREFIX]`.
+    Oci(String),
 }
 
 impl SourceId {
@@ -28,13 +30,17 @@ impl SourceId {
             SourceId::Path(_) => "path",
             SourceId::Registry(_) => "registry",
             SourceId::AsteraiStore(_) => "asterai-store",
+            SourceId::Oci(_) => "oci",
         }
     }
 
     /// The location the lock records, as written in the manifest or relative to it.
     pub fn location(&self) -> &str {
         match self {
-            SourceId::Path(s) | SourceId::Registry(s) | SourceId::AsteraiStore(s) => s,
+            SourceId::Path(s)
+            | SourceId::Registry(s)
+            | SourceId::AsteraiStore(s)
+            | SourceId::Oci(s) => s,
         }
     }
 

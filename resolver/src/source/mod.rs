@@ -5,8 +5,8 @@
 //! - a [`Source`] stores versions: it lists names and versions and hands out a version's
 //!   bytes with their digest, checked against what it recorded when they were published. A
 //!   [`Publish`] source also takes new versions. The registry directory
-//!   ([`crate::registry::Registry`]) and the asterai local store ([`AsteraiStore`]) are the
-//!   two implementations; a remote registry is one more.
+//!   ([`crate::registry::Registry`]), the asterai local store ([`AsteraiStore`]) and a remote
+//!   OCI registry ([`OciRegistry`]) are the implementations.
 //! - [`Sources`] chains several sources in a fixed order of precedence and gives each
 //!   component's bytes with the [`SourceId`] of the source that served them, which the lock
 //!   records.
@@ -34,11 +34,13 @@ mod chain;
 mod id;
 pub mod location;
 mod memory;
+mod oci;
 
 pub use asterai::AsteraiStore;
 pub use chain::Sources;
 pub use id::SourceId;
 pub use memory::MemoryRegistry;
+pub use oci::{OciOptions, OciRegistry};
 
 /// One place published component versions are stored.
 pub trait Source {
@@ -51,6 +53,11 @@ pub trait Source {
     fn names(&self) -> Result<Vec<PackageName>, RegistryError>;
     /// Every version of `name` it holds, ascending. An unknown name has none.
     fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError>;
+    /// The versions of `name` known without asking anyone (a remote source's cache); `None`
+    /// when [`versions`](Source::versions) is as cheap. Enough when a lock pins a version.
+    fn cached_versions(&self, _name: &PackageName) -> Option<Vec<Version>> {
+        None
+    }
     /// The bytes of `name` `version` and their digest, checked against what the source
     /// recorded at publish; `None` when it does not hold that version.
     fn fetch(&self, name: &PackageName, version: &Version)
@@ -106,6 +113,10 @@ pub trait ComponentSource {
     fn location(&self) -> String;
     /// Every version of `name`, ascending. An unknown name has none.
     fn versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError>;
+    /// The versions of `name` known without network access, if every source can tell.
+    fn cached_versions(&self, name: &PackageName) -> Result<Vec<Version>, RegistryError> {
+        self.versions(name)
+    }
     /// The interfaces `name` `version` imports and exports.
     fn summary(
         &self,

@@ -21,7 +21,8 @@ mkdir -p "$work" "$results"
 
 echo "== tools"
 "$root/scripts/setup.sh"
-cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin astc --bin astc-fixtures
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin astc
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p astc-fixtures --bin astc-fixtures
 astc="$root/target/release/astc"
 wkg="$root/target/tools/wkg/bin/wkg"
 "$astc" --version; "$wkg" --version; docker-registry --version 2>&1 | head -n1 || true

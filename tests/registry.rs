@@ -767,10 +767,8 @@ fn wkg_and_astc_read_each_others_components() {
     let wkg_cmd = |args: &[&str]| {
         let out = Command::new(&wkg)
             .args(args)
-            .arg("--config")
-            .arg(&config)
-            .arg("--cache")
-            .arg(tmp.path().join("wkg-cache"))
+            .env("WKG_CONFIG_FILE", &config)
+            .env("WKG_CACHE_DIR", tmp.path().join("wkg-cache"))
             .current_dir(&work)
             .env("DOCKER_CONFIG", tmp.path())
             .output()
@@ -797,18 +795,23 @@ fn wkg_and_astc_read_each_others_components() {
         "--format",
         "wasm",
         "-o",
-        "got.wasm",
+        "./got.wasm",
     ]);
     assert_eq!(
         std::fs::read(work.join("got.wasm")).unwrap(),
         std::fs::read(&types).unwrap()
     );
-    // wkg publishes, astc resolves and runs it.
+    // wkg pushes, astc resolves and runs it. (`wkg oci push`: `wkg publish` 0.16.1 reads the
+    // version from the component's own WIT package, which a compiled component does not
+    // carry, and fails before looking at `--package`; it publishes WIT packages only.)
+    let reference = format!("{}/acme/types:1.2.0", server.addr());
+    let insecure = format!("--insecure={}", server.addr());
     wkg_cmd(&[
-        "publish",
+        "oci",
+        "push",
+        &insecure,
+        &reference,
         types.to_str().unwrap(),
-        "--package",
-        "acme:types@1.2.0",
     ]);
     let app = tmp.path().join("app");
     project(&app, &server.url());

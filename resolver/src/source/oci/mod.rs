@@ -541,6 +541,9 @@ fn timeout() -> Duration {
 /// Retries of a failed read.
 const RETRIES: u32 = 2;
 
+/// Tags asked for per page of a tag list.
+const TAG_PAGE: usize = 1000;
+
 impl Remote {
     fn new(url: &OciUrl) -> Result<Remote, RemoteError> {
         // reqwest's TLS without a built-in provider: ring's, which astc already uses.
@@ -680,11 +683,27 @@ impl Remote {
 
     /// The tags of `reference`'s repository; none when the repository does not exist.
     fn tags(&self, reference: &Reference) -> Result<Vec<String>, RemoteError> {
-        let result = self.read(|| self.client.list_tags(reference, &self.auth, None, None));
-        match result {
-            Ok(t) => Ok(t.tags),
-            Err(RemoteError::Failed { message, .. }) if is_not_found(&message) => Ok(Vec::new()),
-            Err(e) => Err(e),
+        // Page by page (`n` and `last`, as the distribution spec pages them): registries such
+        // as ghcr.io return only a first page otherwise.
+        let mut all: Vec<String> = Vec::new();
+        loop {
+            let last = all.last().cloned();
+            let result = self.read(|| {
+                self.client
+                    .list_tags(reference, &self.auth, Some(TAG_PAGE), last.as_deref())
+            });
+            let page = match result {
+                Ok(t) => t.tags,
+                Err(RemoteError::Failed { message, .. }) if is_not_found(&message) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            let full = page.len() >= TAG_PAGE;
+            // A registry that ignores `last` would send the same page forever.
+            let progressed = page.last() != last.as_ref() && !page.is_empty();
+            all.extend(page);
+            if !full || !progressed {
+                return Ok(all);
+            }
         }
     }
 

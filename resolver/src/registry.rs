@@ -327,6 +327,34 @@ pub enum PublishError {
     Registry(#[from] RegistryError),
 }
 
+/// The published releases a new `version` of `name` must stay compatible with: the nearest
+/// lower and higher ones of its compatibility class in `source`, with their bytes.
+pub(crate) fn neighbours(
+    source: &dyn Source,
+    name: &PackageName,
+    version: &Version,
+) -> Result<Vec<Release>, RegistryError> {
+    let class = CompatClass::of(version);
+    let versions = source.versions(name)?;
+    let lower = versions
+        .iter()
+        .rev()
+        .find(|v| *v < version && class.contains(v));
+    let higher = versions.iter().find(|v| *v > version && class.contains(v));
+    let mut out = Vec::new();
+    for v in lower.into_iter().chain(higher) {
+        let loaded = source
+            .fetch(name, v)?
+            .ok_or_else(|| RegistryError::Missing {
+                name: name.clone(),
+                version: v.clone(),
+                location: source.location(),
+            })?;
+        out.push((v.clone(), loaded.bytes));
+    }
+    Ok(out)
+}
+
 /// The patch release after `v`: what to publish instead of an existing version.
 pub(crate) fn next_patch(v: &Version) -> Version {
     Version::new(v.major, v.minor, v.patch + 1)
@@ -540,32 +568,6 @@ impl Registry {
             .insert(name.clone(), record.clone());
         Ok(())
     }
-
-    /// The published version a new `version` must stay compatible with: the nearest lower and
-    /// higher ones of its compatibility class, with their bytes.
-    fn neighbours(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Vec<Release>, RegistryError> {
-        let class = CompatClass::of(version);
-        let versions = self.versions(name)?;
-        let lower = versions
-            .iter()
-            .rev()
-            .find(|v| *v < version && class.contains(v));
-        let higher = versions.iter().find(|v| *v > version && class.contains(v));
-        let mut out = Vec::new();
-        for v in lower.into_iter().chain(higher) {
-            let loaded = self.fetch(name, v)?.ok_or_else(|| RegistryError::Missing {
-                name: name.clone(),
-                version: v.clone(),
-                location: Source::location(self),
-            })?;
-            out.push((v.clone(), loaded.bytes));
-        }
-        Ok(out)
-    }
 }
 
 impl Source for Registry {
@@ -698,7 +700,7 @@ impl Publish for Registry {
             return Ok(Published::Unchanged { path, digest });
         }
 
-        let neighbours = self.neighbours(name, version)?;
+        let neighbours = neighbours(self, name, version)?;
         check(&neighbours)
             .map_err(|(other, source)| breaking_error(name, version, other, source))?;
 

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
-use oci_client::errors::OciDistributionError;
+use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::manifest::{OciImageManifest, OciManifest};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -39,11 +39,13 @@ use semver::Version;
 
 use crate::digest::Digest;
 use crate::name::PackageName;
-use crate::registry::{PublishError, Published, RegistryError, breaking_error, next_patch};
+use crate::registry::{
+    PublishError, Published, RegistryError, breaking_error, neighbours, next_patch,
+};
 use crate::source::location::OciUrl;
-use crate::source::{CompatCheck, Loaded, Publish, Release, Source, SourceId};
+use crate::source::{CompatCheck, Loaded, Publish, Source, SourceId};
 use crate::summary::ComponentSummary;
-use crate::version::{CompatClass, parse_version};
+use crate::version::parse_version;
 
 use cache::{Cache, TagRecord};
 
@@ -144,6 +146,12 @@ impl OciRegistry {
                 message,
                 help,
             },
+            RemoteError::NotFound { message } => RegistryError::Remote {
+                url,
+                component,
+                message,
+                help: None,
+            },
             RemoteError::Unreachable { message, help } => {
                 // Every later request of this process would wait as long: fail them at once.
                 *self.unreachable.lock().unwrap() = Some((message.clone(), help.clone()));
@@ -189,20 +197,32 @@ impl OciRegistry {
     }
 
     /// The bytes of `layer` for `name`, from the cache or the registry, checked.
+    /// `pinned`: `layer` is the lock's digest, so a registry without it is told apart.
     fn blob(
         &self,
         name: &PackageName,
         version: &Version,
         layer: &Digest,
+        pinned: bool,
     ) -> Result<Arc<[u8]>, RegistryError> {
         if let Some(bytes) = self.cache.blob(layer) {
             return Ok(bytes);
         }
         let remote = self.remote(name)?;
         let reference = remote.reference(&self.url, name, &version.to_string());
-        let bytes = remote
-            .blob(&reference, layer)
-            .map_err(|e| self.error(name, e))?;
+        let bytes = remote.blob(&reference, layer).map_err(|e| match e {
+            RemoteError::NotFound { message } if pinned => RegistryError::Remote {
+                url: self.url.to_string(),
+                component: name.to_string(),
+                message: format!(
+                    "the lock's digest {layer} of {name} {version} is not in the registry: {message}"
+                ),
+                help: Some(
+                    "the version was deleted or replaced on the registry; `astc update` resolves again without the lock".into(),
+                ),
+            },
+            e => self.error(name, e),
+        })?;
         self.cache
             .put_blob(layer, &bytes)
             .map_err(|e| self.cache_error(e))?;
@@ -304,23 +324,7 @@ impl Source for OciRegistry {
     ) -> Result<Option<Loaded>, RegistryError> {
         // `--locked`: by the lock's digest, whatever the tag says now.
         if let Some(pinned) = self.options.pins.get(&(name.clone(), version.clone())) {
-            let bytes = self.blob(name, version, pinned).map_err(|e| match e {
-                RegistryError::Remote { message, url, component, .. }
-                    if message.contains("404") || message.contains("unknown") =>
-                {
-                    RegistryError::Remote {
-                        url,
-                        component,
-                        message: format!(
-                            "the lock's digest {pinned} of {name} {version} is not in the registry: {message}"
-                        ),
-                        help: Some(
-                            "the version was deleted or replaced on the registry; `astc update` resolves again without the lock".into(),
-                        ),
-                    }
-                }
-                other => other,
-            })?;
+            let bytes = self.blob(name, version, pinned, true)?;
             return Ok(Some(self.loaded(bytes, *pinned)));
         }
         // What the cache recorded: no network for a version read before, unless this process
@@ -359,7 +363,7 @@ impl Source for OciRegistry {
         {
             return Err(self.tag_moved(name, version, old.layer, record.layer, "astc's cache"));
         }
-        let bytes = self.blob(name, version, &record.layer)?;
+        let bytes = self.blob(name, version, &record.layer, false)?;
         self.cache
             .put_tag(name, version, &record)
             .map_err(|e| self.cache_error(e))?;
@@ -424,22 +428,7 @@ impl Publish for OciRegistry {
             });
         }
         // Compatibility with the neighbours in the same class, fetched for the comparison.
-        let class = CompatClass::of(version);
-        let versions = self.versions(name)?;
-        let lower = versions
-            .iter()
-            .rev()
-            .find(|v| *v < version && class.contains(v));
-        let higher = versions.iter().find(|v| *v > version && class.contains(v));
-        let mut neighbours: Vec<Release> = Vec::new();
-        for v in lower.into_iter().chain(higher) {
-            let loaded = self.fetch(name, v)?.ok_or_else(|| RegistryError::Missing {
-                name: name.clone(),
-                version: v.clone(),
-                location: self.location(),
-            })?;
-            neighbours.push((v.clone(), loaded.bytes));
-        }
+        let neighbours = neighbours(self, name, version)?;
         check(&neighbours)
             .map_err(|(other, source)| breaking_error(name, version, other, source))?;
 
@@ -511,6 +500,8 @@ enum RemoteError {
         message: String,
         help: Option<String>,
     },
+    /// The registry has no such repository, tag or blob (HTTP 404, `NAME_UNKNOWN`, ...).
+    NotFound { message: String },
     /// The registry could not be reached, or did not answer, even after retries.
     Unreachable {
         message: String,
@@ -659,6 +650,11 @@ impl Remote {
                 message: format!("a download did not match its digest ({d}): the data was corrupted on the way or on the registry"),
                 help: Some("nothing was cached; try again, and if it persists the registry holds a damaged blob".into()),
             },
+            OciDistributionError::ServerError {
+                code: 404, message, ..
+            } => RemoteError::NotFound {
+                message: format!("the registry answered HTTP 404: {}", short(&message)),
+            },
             OciDistributionError::ServerError { code, message, .. } => RemoteError::Failed {
                 message: format!("the registry answered HTTP {code}: {}", short(&message)),
                 help: None,
@@ -669,9 +665,22 @@ impl Remote {
                     .iter()
                     .map(|e| format!("{:?}: {}", e.code, e.message))
                     .collect();
-                RemoteError::Failed {
-                    message: format!("the registry refused: {}", errors.join("; ")),
-                    help: None,
+                let message = format!("the registry refused: {}", errors.join("; "));
+                let unknown = envelope.errors.iter().any(|e| {
+                    matches!(
+                        e.code,
+                        OciErrorCode::NameUnknown
+                            | OciErrorCode::ManifestUnknown
+                            | OciErrorCode::BlobUnknown
+                    )
+                });
+                if unknown {
+                    RemoteError::NotFound { message }
+                } else {
+                    RemoteError::Failed {
+                        message,
+                        help: None,
+                    }
                 }
             }
             other => RemoteError::Failed {
@@ -694,7 +703,7 @@ impl Remote {
             });
             let page = match result {
                 Ok(t) => t.tags,
-                Err(RemoteError::Failed { message, .. }) if is_not_found(&message) => Vec::new(),
+                Err(RemoteError::NotFound { .. }) => Vec::new(),
                 Err(e) => return Err(e),
             };
             let full = page.len() >= TAG_PAGE;
@@ -719,7 +728,7 @@ impl Remote {
                 message: "the tag is an image index, not a component artifact".into(),
                 help: None,
             }),
-            Err(RemoteError::Failed { message, .. }) if is_not_found(&message) => Ok(None),
+            Err(RemoteError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -832,12 +841,6 @@ fn transient(e: Option<&OciDistributionError>) -> bool {
         Some(OciDistributionError::ServerError { code, .. }) => *code >= 500,
         _ => false,
     }
-}
-
-fn is_not_found(message: &str) -> bool {
-    message.contains("HTTP 404")
-        || message.contains("NameUnknown")
-        || message.contains("ManifestUnknown")
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -10,7 +10,8 @@ use std::io::Write as _;
 
 use astc_resolver::fs::{depfile_text, parent_dir, stage_artifact_with, stage_bytes};
 use astc_resolver::{
-    Digest, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions, Resolution,
+    Digest, FileDigests, LockMode, Lockfile, Manifest, Project, ProjectError, ProjectOptions,
+    Resolution,
 };
 
 use crate::check::{CheckError, Decoded, check};
@@ -172,13 +173,13 @@ pub fn stamp_path(manifest: &Manifest, key: &str) -> PathBuf {
 }
 
 /// Whether the compose with `key` has nothing to do: every file it read and wrote last
-/// time is unchanged. Reads no component.
-pub fn is_fresh(manifest: &Manifest, key: &str) -> bool {
-    stamp::is_fresh(&stamp_path(manifest, key), key)
+/// time is unchanged. Reads no component whose digest `digests` remembers.
+pub fn is_fresh(manifest: &Manifest, key: &str, digests: &FileDigests) -> bool {
+    stamp::is_fresh(&stamp_path(manifest, key), key, digests)
 }
 
 /// Records what a successful compose read and wrote, for [`is_fresh`].
-pub fn record_fresh(project: &Project, built: &Built, key: &str) {
+pub fn record_fresh(project: &Project, built: &Built, key: &str, remembered: &FileDigests) {
     let Some(output) = &built.output else {
         return;
     };
@@ -211,6 +212,7 @@ pub fn record_fresh(project: &Project, built: &Built, key: &str) {
         key,
         &files,
         &project.input_dirs(resolution),
+        remembered,
     );
 }
 

@@ -1,23 +1,25 @@
 //! The no-op fast path: a record of what the last `astc compose` read and wrote.
 //!
-//! After a successful compose, the size, modification time and digest of every input (the
-//! manifest, the lock, each component, the registry records) and output (the composed
-//! component, the lock), and the modification times of the registry directories whose
-//! listing resolution depends on, are written to `.astc/stamps/<key>.json` beside the
-//! manifest. The next compose with the same options checks them before doing anything:
-//! files whose size and time are unchanged are trusted; a file touched but unchanged is
-//! re-hashed and still counts as the same; anything else, or a directory that changed,
-//! means work to do. That check reads no component and takes milliseconds.
+//! After a successful compose, the digest of every input (the manifest, the lock, each
+//! component, the registry records) and output (the composed component, the lock), and
+//! the names in the registry directories whose listing resolution depends on, are
+//! written to `.astc/stamps/<key>.json` beside the manifest. The next compose with the
+//! same options checks them before doing anything: each file's digest is the remembered
+//! one when the file is unchanged by identity (see [`astc_resolver::file_digests`]), else
+//! the file is hashed again (touched but unchanged still counts as the same); a directory
+//! must list the same names.
+//! Anything else means work to do. On a warm cache that check reads no component and
+//! takes milliseconds.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use astc_resolver::Digest;
-use astc_resolver::fs::write_atomic;
+use astc_resolver::FileDigests;
+use astc_resolver::fs::write_artifact;
 use serde::{Deserialize, Serialize};
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -33,8 +35,6 @@ struct Stamp {
 #[serde(deny_unknown_fields)]
 struct FileStamp {
     path: PathBuf,
-    len: u64,
-    mtime_ns: u128,
     digest: Digest,
 }
 
@@ -42,14 +42,25 @@ struct FileStamp {
 #[serde(deny_unknown_fields)]
 struct DirStamp {
     path: PathBuf,
-    mtime_ns: u128,
+    /// The digest of the sorted names in the directory: its listing is what resolution
+    /// depends on, and reading it is cheap and exact.
+    listing: Digest,
 }
 
-fn mtime_ns(meta: &fs::Metadata) -> u128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
+/// The digest of the names in `dir`, sorted.
+fn listing(dir: &Path) -> Option<Digest> {
+    let mut names: Vec<_> = fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    names.sort();
+    let mut all = Vec::new();
+    for n in names {
+        all.extend_from_slice(n.as_encoded_bytes());
+        all.push(0);
+    }
+    Some(Digest::of(&all))
 }
 
 /// Where the stamp for `key` lives, beside the manifest in `manifest_dir`.
@@ -67,7 +78,7 @@ fn tool() -> String {
 
 /// Whether everything recorded under `stamp` is unchanged: the last compose with the same
 /// key is still up to date.
-pub fn is_fresh(stamp: &Path, key: &str) -> bool {
+pub fn is_fresh(stamp: &Path, key: &str, digests: &FileDigests) -> bool {
     let Ok(bytes) = fs::read(stamp) else {
         return false;
     };
@@ -77,31 +88,28 @@ pub fn is_fresh(stamp: &Path, key: &str) -> bool {
     if stamp.format != FORMAT || stamp.tool != tool() || stamp.key != key {
         return false;
     }
-    for d in &stamp.dirs {
-        match fs::metadata(&d.path) {
-            Ok(m) if mtime_ns(&m) == d.mtime_ns => {}
-            _ => return false,
-        }
+    if stamp
+        .dirs
+        .iter()
+        .any(|d| listing(&d.path) != Some(d.listing))
+    {
+        return false;
     }
-    for f in &stamp.files {
-        let Ok(meta) = fs::metadata(&f.path) else {
-            return false;
-        };
-        if meta.len() != f.len {
-            return false;
-        }
-        if mtime_ns(&meta) != f.mtime_ns
-            && fs::read(&f.path).map(|b| Digest::of(&b)).ok() != Some(f.digest)
-        {
-            return false;
-        }
-    }
-    true
+    stamp
+        .files
+        .iter()
+        .all(|f| digests.digest(&f.path).ok() == Some(f.digest))
 }
 
 /// Records `files` (with their digests, hashing those not given) and `dirs` under `stamp`.
 /// Failing to write a stamp is not an error: the next compose just does the work.
-pub fn record(stamp: &Path, key: &str, files: &[(PathBuf, Option<Digest>)], dirs: &[PathBuf]) {
+pub fn record(
+    stamp: &Path,
+    key: &str,
+    files: &[(PathBuf, Option<Digest>)],
+    dirs: &[PathBuf],
+    digests: &FileDigests,
+) {
     let mut out = Stamp {
         format: FORMAT,
         tool: tool(),
@@ -110,26 +118,25 @@ pub fn record(stamp: &Path, key: &str, files: &[(PathBuf, Option<Digest>)], dirs
         dirs: Vec::new(),
     };
     for (path, digest) in files {
-        let Ok(meta) = fs::metadata(path) else { return };
         let digest = match digest {
             Some(d) => *d,
-            None => match fs::read(path) {
-                Ok(b) => Digest::of(&b),
+            None => match digests.digest(path) {
+                Ok(d) => d,
                 Err(_) => return,
             },
         };
         out.files.push(FileStamp {
             path: path.clone(),
-            len: meta.len(),
-            mtime_ns: mtime_ns(&meta),
             digest,
         });
     }
     for dir in dirs {
-        let Ok(meta) = fs::metadata(dir) else { return };
+        let Some(listing) = listing(dir) else {
+            return;
+        };
         out.dirs.push(DirStamp {
             path: dir.clone(),
-            mtime_ns: mtime_ns(&meta),
+            listing,
         });
     }
     if let Some(parent) = stamp.parent()
@@ -137,6 +144,6 @@ pub fn record(stamp: &Path, key: &str, files: &[(PathBuf, Option<Digest>)], dirs
     {
         let mut json = serde_json::to_vec_pretty(&out).expect("stamps serialize");
         json.push(b'\n');
-        let _ = write_atomic(stamp, &json);
+        let _ = write_artifact(stamp, &json);
     }
 }

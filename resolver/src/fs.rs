@@ -50,11 +50,21 @@ pub fn slashes(p: &Path) -> String {
 /// large component again), and computes its digest on a second thread while it is read:
 /// for a large component, reading and hashing take about as long each.
 pub fn read_hashed(path: &Path) -> io::Result<(Arc<[u8]>, Digest)> {
+    let file = open_regular(path)?;
+    let meta = file.metadata()?;
+    read_hashed_from(path, file, &meta)
+}
+
+/// [`read_hashed`] of `file`, opened from `path` and described by `meta`.
+pub(crate) fn read_hashed_from(
+    path: &Path,
+    mut file: File,
+    meta: &fs::Metadata,
+) -> io::Result<(Arc<[u8]>, Digest)> {
     /// Below this, a thread costs more than it saves.
     const PIPELINE_FROM: usize = 1 << 20;
     const CHUNK: usize = 1 << 20;
-    let mut file = open_regular(path)?;
-    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     if len < PIPELINE_FROM || len > isize::MAX as usize {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
@@ -157,6 +167,8 @@ fn describe(kind: fs::FileType) -> &'static str {
 pub struct Staged {
     tmp: Temp,
     path: PathBuf,
+    /// Whether the rename is forced to disk too (not for artifacts).
+    durable: bool,
 }
 
 /// Where a staged file waits, by what its destination is.
@@ -206,7 +218,9 @@ impl Staged {
         match self.tmp {
             Temp::Beside { tmp, target } => {
                 tmp.persist(&target).map_err(|e| e.error)?;
-                sync_parent(&target);
+                if self.durable {
+                    sync_parent(&target);
+                }
             }
             Temp::Through { mut tmp, target } => {
                 tmp.rewind()?;
@@ -230,14 +244,22 @@ pub fn stage_bytes(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
     Ok(Staged {
         tmp,
         path: path.to_path_buf(),
+        durable: true,
     })
 }
 
+/// Writes `bytes` to `path` atomically, as [`write_atomic`], but without forcing them to
+/// disk: for files that can be made again and are checked when read (no-op stamps,
+/// remembered digests), where a crash may lose the file but never leaves a mix.
+pub fn write_artifact(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    stage_artifact_with(path, |f| f.write_all(bytes))?.commit()
+}
+
 /// Stages a build artifact that can be made again, its content streamed by `write`: the
-/// rename is atomic, so a killed process leaves the old file or the new one, but the data
-/// is not forced to disk first (as cargo does not), which for a large output costs more
-/// than the rest of the build. Registry entries and locks, which cannot be made again, use
-/// [`stage_bytes`] and [`write_atomic`], which are.
+/// rename is atomic, so a killed process leaves the old file or the new one, but neither
+/// the data nor the rename is forced to disk (as cargo does not), which for a large output
+/// costs more than the rest of the build. Registry entries and locks, which cannot be made
+/// again, use [`stage_bytes`] and [`write_atomic`], which are.
 pub fn stage_artifact_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
@@ -250,6 +272,7 @@ pub fn stage_artifact_with(
     Ok(Staged {
         tmp,
         path: path.to_path_buf(),
+        durable: false,
     })
 }
 

@@ -33,6 +33,7 @@
 
 pub mod diagnostic;
 pub mod digest;
+pub mod file_digests;
 pub mod fs;
 pub mod graph;
 pub mod lockfile;
@@ -49,6 +50,7 @@ pub mod version;
 pub mod warning;
 
 pub use digest::Digest;
+pub use file_digests::FileDigests;
 pub use lockfile::{LockVersion, LockedImport, LockedSource, Lockfile};
 pub use manifest::{Dependency, Manifest, ManifestFormat};
 pub use name::{ComponentId, InterfaceName, PackageName};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use semver::Version;
 
+use crate::file_digests::FileDigests;
 use crate::fs::slashes;
 use crate::lockfile::{self, LockError, Lockfile};
 use crate::manifest::{Dependency, Manifest, ManifestError, ManifestFormat};
@@ -31,7 +32,8 @@ pub struct ProjectOptions {
     pub registry: Option<RegistryLocation>,
     /// Also read this asterai local store.
     pub asterai_store: Option<PathBuf>,
-    /// The cache directory, for remote registries (`<dir>/oci/`); `None` for none.
+    /// The cache directory: downloads from remote registries (`<dir>/oci/`) and the digests
+    /// of files read before (`<dir>/files/`); `None` for none.
     pub cache_dir: Option<PathBuf>,
     /// Read remote registries from the cache only.
     pub offline: bool,
@@ -287,9 +289,14 @@ impl<'a> Project<'a> {
                     .as_ref()
                     .map(|p| (dir.join(p), slashes(p)))
             });
+        let digests = FileDigests::new(options.cache_dir.as_deref());
         let mut sources = Sources::new(inspector);
         if let Some((path, label)) = registry_dir {
-            sources = sources.with(Registry::open(path).labelled(label));
+            sources = sources.with(
+                Registry::open(path)
+                    .labelled(label)
+                    .remembering(digests.clone()),
+            );
         }
         if let Some(url) = url {
             let mut pins = BTreeMap::new();
@@ -315,12 +322,20 @@ impl<'a> Project<'a> {
         }
         match store {
             Some((path, label)) => {
-                sources = sources.with(AsteraiStore::open(path).labelled(label));
+                sources = sources.with(
+                    AsteraiStore::open(path)
+                        .labelled(label)
+                        .remembering(digests.clone()),
+                );
             }
             // An asterai environment names components asterai keeps in its own store.
             None if manifest.format == ManifestFormat::AsteraiEnv => {
                 for (path, label) in default_asterai_stores() {
-                    sources = sources.with(AsteraiStore::open(path).labelled(label));
+                    sources = sources.with(
+                        AsteraiStore::open(path)
+                            .labelled(label)
+                            .remembering(digests.clone()),
+                    );
                 }
             }
             None => {}
@@ -329,6 +344,7 @@ impl<'a> Project<'a> {
         let root = match &manifest.component {
             Some(rel) => Some(read_local(
                 &manifest,
+                &digests,
                 inspector,
                 "root component".into(),
                 rel,
@@ -342,6 +358,7 @@ impl<'a> Project<'a> {
             if let Dependency::Path { path, version } = dep {
                 let local = read_local(
                     &manifest,
+                    &digests,
                     inspector,
                     format!("path dependency `{name}`"),
                     path,
@@ -512,6 +529,7 @@ fn lock_path_of(manifest: &Manifest) -> PathBuf {
 
 fn read_local(
     manifest: &Manifest,
+    digests: &FileDigests,
     inspector: &dyn Inspector,
     what: String,
     rel: &Path,
@@ -519,8 +537,9 @@ fn read_local(
     version: Option<Version>,
 ) -> Result<LocalComponent, ProjectError> {
     let path = manifest.dir().join(rel);
-    let (bytes, digest) =
-        crate::fs::read_hashed(&path).map_err(|source| ProjectError::ReadLocal {
+    let (bytes, digest) = digests
+        .read(&path)
+        .map_err(|source| ProjectError::ReadLocal {
             what: what.clone(),
             path: path.clone(),
             manifest: manifest.path.clone(),

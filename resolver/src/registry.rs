@@ -37,6 +37,7 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::file_digests::FileDigests;
 use crate::fs::{FileLock, write_atomic, write_new_atomic};
 use crate::name::PackageName;
 use crate::source::{
@@ -431,6 +432,7 @@ pub struct Registry {
     root: PathBuf,
     id: SourceId,
     records: Mutex<BTreeMap<PackageName, Arc<Record>>>,
+    digests: FileDigests,
 }
 
 impl Registry {
@@ -442,7 +444,15 @@ impl Registry {
             id: SourceId::Registry(crate::fs::slashes(&root)),
             root,
             records: Mutex::default(),
+            digests: FileDigests::default(),
         }
+    }
+
+    /// Trusts the digests remembered in `digests` for entries that did not change, rather
+    /// than hashing every entry it reads.
+    pub fn remembering(mut self, digests: FileDigests) -> Self {
+        self.digests = digests;
+        self
     }
 
     /// Has the lock record the registry as `label` (relative to the manifest's directory).
@@ -607,7 +617,7 @@ impl Source for Registry {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(&path)(e)),
         }
-        let (bytes, digest) = read_entry(&self.root, &path)?;
+        let (bytes, digest) = read_entry(&self.root, &path, &self.digests)?;
         self.check_record(name, version, &path, digest)?;
         Ok(Some(Loaded {
             bytes,
@@ -676,7 +686,7 @@ impl Publish for Registry {
         let digest = Digest::of(bytes);
         let path = self.path_of(name, version);
         if fs::symlink_metadata(&path).is_ok() {
-            let (_, existing) = read_entry(&self.root, &path)?;
+            let (_, existing) = read_entry(&self.root, &path, &self.digests)?;
             // A file replaced behind the registry's back is reported as such, whatever is
             // being published: its bytes were never published, so they must neither count
             // as "unchanged" nor be quoted as what is published.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use astc_compiler::build::{
     Output, compose_key, compose_project, default_output, is_fresh, record_fresh,
 };
-use astc_resolver::Manifest;
+use astc_resolver::{FileDigests, Manifest};
 
 use super::ProjectArgs;
 use crate::diagnostic::Error;
@@ -57,7 +57,8 @@ impl Args {
             .unwrap_or_else(|| default_output(&manifest));
         let key = compose_key(&self.project.manifest, &path, &options, self.locked);
         let depfile_ok = self.depfile.as_ref().is_none_or(|d| d.exists());
-        if !to_stdout && !self.force && depfile_ok && is_fresh(&manifest, &key) {
+        let digests = FileDigests::new(options.cache_dir.as_deref());
+        if !to_stdout && !self.force && depfile_ok && is_fresh(&manifest, &key, &digests) {
             ui::status(
                 "Fresh",
                 format!("{} is up to date (no input changed)", path.display()),
@@ -81,7 +82,7 @@ impl Args {
             out.flush().map_err(Error::output)?;
         }
         if !to_stdout {
-            record_fresh(&project, &built, &key);
+            record_fresh(&project, &built, &key, &digests);
         }
         let n = built.checked.resolution.components.len();
         ui::status(

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use semver::Version;
 
 use super::{Loaded, Source, SourceId, list_versions, namespace_dirs, read_entry, scan_names};
+use crate::file_digests::FileDigests;
 use crate::name::PackageName;
 use crate::registry::RegistryError;
 use crate::version::parse_version;
@@ -18,6 +19,7 @@ use crate::version::parse_version;
 pub struct AsteraiStore {
     dir: PathBuf,
     id: SourceId,
+    digests: FileDigests,
 }
 
 impl AsteraiStore {
@@ -25,7 +27,17 @@ impl AsteraiStore {
     pub fn open(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         let id = SourceId::AsteraiStore(crate::fs::slashes(&dir));
-        AsteraiStore { dir, id }
+        AsteraiStore {
+            dir,
+            id,
+            digests: FileDigests::default(),
+        }
+    }
+
+    /// Trusts the digests remembered in `digests` for files that did not change.
+    pub fn remembering(mut self, digests: FileDigests) -> Self {
+        self.digests = digests;
+        self
     }
 
     /// Has the lock record the store as `label` (relative to the manifest's directory).
@@ -79,7 +91,7 @@ impl Source for AsteraiStore {
         if !path.exists() {
             return Ok(None);
         }
-        let (bytes, digest) = read_entry(&self.dir, &path)?;
+        let (bytes, digest) = read_entry(&self.dir, &path, &self.digests)?;
         Ok(Some(Loaded {
             bytes,
             digest,

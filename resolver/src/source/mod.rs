@@ -25,6 +25,7 @@ use std::sync::Arc;
 use semver::Version;
 
 use crate::digest::Digest;
+use crate::file_digests::FileDigests;
 use crate::name::PackageName;
 use crate::registry::{PublishError, Published, RegistryError};
 use crate::summary::{BoxError, ComponentSummary};
@@ -144,7 +145,11 @@ pub struct Loaded {
 
 /// Reads a file of the source directory `base`, refusing directories and links that lead
 /// out of `base`: what is read is what the source holds.
-pub(crate) fn read_entry(base: &Path, path: &Path) -> Result<(Arc<[u8]>, Digest), RegistryError> {
+pub(crate) fn read_entry(
+    base: &Path,
+    path: &Path,
+    digests: &FileDigests,
+) -> Result<(Arc<[u8]>, Digest), RegistryError> {
     // A link anywhere on the way (the file, its package or namespace directory) must not
     // lead out of the source.
     let target = fs::canonicalize(path).map_err(io_err(path))?;
@@ -161,7 +166,7 @@ pub(crate) fn read_entry(base: &Path, path: &Path) -> Result<(Arc<[u8]>, Digest)
             path: path.to_path_buf(),
         });
     }
-    crate::fs::read_hashed(path).map_err(io_err(path))
+    digests.read(path).map_err(io_err(path))
 }
 
 /// The names in a `<root>/<namespace>/<entry>` layout, where `entry` gives the name part

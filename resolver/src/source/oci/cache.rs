@@ -20,6 +20,7 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::file_digests::FileDigests;
 use crate::fs::write_atomic;
 use crate::name::PackageName;
 use crate::source::location::OciUrl;
@@ -39,11 +40,13 @@ pub(crate) struct TagRecord {
 pub(crate) struct Cache {
     root: Option<PathBuf>,
     url: OciUrl,
+    digests: FileDigests,
 }
 
 impl Cache {
     pub(crate) fn new(cache_dir: Option<PathBuf>, url: OciUrl) -> Self {
         Cache {
+            digests: FileDigests::new(cache_dir.as_deref()),
             root: cache_dir.map(|d| d.join("oci")),
             url,
         }
@@ -74,7 +77,7 @@ impl Cache {
     /// The bytes of `digest`, if cached and intact.
     pub(crate) fn blob(&self, digest: &Digest) -> Option<Arc<[u8]>> {
         let path = self.blob_path(digest)?;
-        let (bytes, actual) = crate::fs::read_hashed(&path).ok()?;
+        let (bytes, actual) = self.digests.read(&path).ok()?;
         if actual != *digest {
             // Damaged (a disk error, a hand edit): drop it so it is fetched again.
             let _ = fs::remove_file(&path);

@@ -130,22 +130,32 @@ impl Cache {
     /// The entry for `bytes`, whose digest is `digest`: from memory, from disk, or made now
     /// (validating the component once).
     pub fn get(&self, bytes: &[u8], digest: Digest) -> Result<Arc<Entry>, InspectError> {
-        if let Some(e) = self.memory.lock().unwrap().get(&digest) {
-            return Ok(e.clone());
+        if let Some(e) = self.cached(digest) {
+            return Ok(e);
         }
-        let entry = match self.entry_dir(&digest).and_then(|d| load(&d, digest)) {
-            Some(e) => e,
-            None => {
-                let e = make(bytes, digest)?;
-                if let Some(dir) = self.entry_dir(&digest) {
-                    store(&dir, &e);
-                }
-                e
-            }
-        };
-        let entry = Arc::new(entry);
-        self.memory.lock().unwrap().insert(digest, entry.clone());
-        Ok(entry)
+        let e = make(bytes, digest)?;
+        if let Some(dir) = self.entry_dir(&digest) {
+            store(&dir, &e);
+        }
+        Ok(self.keep(e))
+    }
+
+    /// The entry for `digest` from memory or disk, if there is one.
+    pub fn cached(&self, digest: Digest) -> Option<Arc<Entry>> {
+        if let Some(e) = self.memory.lock().unwrap().get(&digest) {
+            return Some(e.clone());
+        }
+        let e = load(&self.entry_dir(&digest)?, digest)?;
+        Some(self.keep(e))
+    }
+
+    fn keep(&self, e: Entry) -> Arc<Entry> {
+        let entry = Arc::new(e);
+        self.memory
+            .lock()
+            .unwrap()
+            .insert(entry.digest, entry.clone());
+        entry
     }
 }
 

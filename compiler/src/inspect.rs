@@ -108,6 +108,14 @@ pub fn inspect_with_digest(bytes: &[u8], digest: Digest) -> Result<Inspected, In
         .inspected()
 }
 
+/// The component whose digest is `digest`, if astc has inspected it before (in this process
+/// or in the cache on disk): no bytes needed.
+pub fn inspect_cached(digest: Digest) -> Option<Result<Inspected, InspectError>> {
+    crate::component_cache::Cache::global()
+        .cached(digest)
+        .map(|e| e.inspected())
+}
+
 /// Validates and decodes `bytes`, without the cache.
 pub fn inspect_uncached(bytes: &[u8]) -> Result<Inspected, InspectError> {
     check_header(bytes)?;

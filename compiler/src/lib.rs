@@ -40,5 +40,6 @@ pub mod typecheck;
 pub mod wit;
 
 pub use inspect::{
-    FileError, InspectError, Inspected, WasmInspector, inspect, inspect_file, inspect_with_digest,
+    FileError, InspectError, Inspected, WasmInspector, inspect, inspect_cached, inspect_file,
+    inspect_with_digest,
 };

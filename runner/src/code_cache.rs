@@ -9,11 +9,14 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use astc_resolver::Digest;
 use astc_resolver::fs::write_atomic;
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use crate::RunError;
 
 fn entry(engine: &Engine, dir: &Path, digest: &Digest) -> PathBuf {
     let mut h = DefaultHasher::new();
@@ -22,30 +25,37 @@ fn entry(engine: &Engine, dir: &Path, digest: &Digest) -> PathBuf {
     dir.join(format!("{}-{:016x}.cwasm", &hex[7..], h.finish()))
 }
 
-/// Loads `bytes` (whose digest is `digest`) as a component, from the cache when possible.
-/// Cache failures are never fatal: the component is compiled instead.
+/// Loads the component whose digest is `digest` from the cache when possible, else
+/// compiles `bytes()` (the only time they are read) and caches the code. Cache failures are
+/// never fatal: the component is compiled instead.
 pub(crate) fn load(
     engine: &Engine,
     dir: Option<&Path>,
-    bytes: &[u8],
     digest: &Digest,
-) -> wasmtime::Result<Component> {
+    bytes: impl FnOnce() -> Result<Arc<[u8]>, RunError>,
+) -> Result<Component, RunError> {
+    let compile = |bytes: &[u8]| {
+        Component::new(engine, bytes).map_err(|e| RunError::Engine {
+            what: "compile the component",
+            message: format!("{e:#}"),
+        })
+    };
     let Some(dir) = dir else {
-        return Component::new(engine, bytes);
+        return compile(&bytes()?);
     };
     let path = entry(engine, dir, digest);
-    if path.is_file() {
-        // SAFETY: the file is an artifact this cache wrote with `Component::serialize` for
-        // an engine with the same compatibility hash; wasmtime validates its header and
-        // rejects incompatible artifacts with an error rather than misbehaving.
-        match unsafe { Component::deserialize_file(engine, &path) } {
-            Ok(c) => return Ok(c),
-            Err(_) => {
-                let _ = std::fs::remove_file(&path);
-            }
+    // SAFETY: the file is an artifact this cache wrote with `Component::serialize` for an
+    // engine with the same compatibility hash; wasmtime validates its header and rejects
+    // incompatible artifacts with an error rather than misbehaving. It is memory-mapped, not
+    // read: pages of code that never run are never loaded.
+    match unsafe { Component::deserialize_file(engine, &path) } {
+        Ok(c) => return Ok(c),
+        Err(_) if path.exists() => {
+            let _ = std::fs::remove_file(&path);
         }
+        Err(_) => {}
     }
-    let component = Component::new(engine, bytes)?;
+    let component = compile(&bytes()?)?;
     if std::fs::create_dir_all(dir).is_ok()
         && let Ok(artifact) = component.serialize()
     {

@@ -8,10 +8,10 @@
 //! the same invocation, for each call, as asterai does.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use astc_compiler::compose::{Bytes, Part, compose_parts};
-use astc_compiler::provenance::Provenance;
+use astc_compiler::provenance::{self, Provenance};
 use astc_resolver::{ComponentId, Digest, LockedImport, PackageName};
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Val};
@@ -33,12 +33,28 @@ const MAX_CALL_DEPTH: u32 = 16;
 /// What a composition holds: provenance and where each component's bytes are.
 pub(crate) struct Composition {
     pub(crate) provenance: Provenance,
-    pub(crate) ranges: BTreeMap<Digest, std::ops::Range<usize>>,
+    /// Where each component's bytes are, found on first use (it needs the bytes).
+    pub(crate) ranges: OnceLock<BTreeMap<Digest, std::ops::Range<usize>>>,
 }
+
+type Ranges = BTreeMap<Digest, std::ops::Range<usize>>;
 
 impl Invocation {
     fn composition(&self) -> Option<&Composition> {
         self.program.composition.as_ref()
+    }
+
+    /// The program's bytes and where each component's bytes are in them.
+    fn parts(&self) -> Result<(Arc<[u8]>, &Ranges), String> {
+        let comp = self.composition().ok_or("not a composition")?;
+        let bytes = self.program.input.bytes().map_err(|e| match &e {
+            crate::RunError::Read { source, .. } => format!("{e}: {source}"),
+            _ => e.to_string(),
+        })?;
+        let ranges = comp
+            .ranges
+            .get_or_init(|| provenance::embedded_components(&bytes).unwrap_or_default());
+        Ok((bytes, ranges))
     }
 
     /// The composition's root component: the one a top-level run or call enters.
@@ -59,12 +75,16 @@ impl Invocation {
                 let Some(comp) = self.composition() else {
                     return Vec::new();
                 };
+                let parts = self.parts().ok();
                 comp.provenance
                     .components
                     .iter()
                     .map(|entry| {
-                        let inspected = comp.ranges.get(&entry.digest).and_then(|r| {
-                            astc_compiler::inspect(&self.program.bytes[r.clone()]).ok()
+                        let inspected = parts.as_ref().and_then(|(bytes, ranges)| {
+                            let r = ranges.get(&entry.digest)?;
+                            astc_compiler::inspect_cached(entry.digest)
+                                .or_else(|| Some(astc_compiler::inspect(&bytes[r.clone()])))?
+                                .ok()
                         });
                         let (functions, description) = match &inspected {
                             Some(i) => (
@@ -151,7 +171,7 @@ impl Invocation {
         if let Some(c) = self.program.subs.lock().unwrap().get(target) {
             return Ok(c.clone());
         }
-        let comp = self.composition().ok_or("not a composition")?;
+        let (bytes, ranges) = self.parts()?;
         let mut wanted = vec![target.clone()];
         let mut ids: Vec<ComponentId> = Vec::new();
         while let Some(id) = wanted.pop() {
@@ -168,13 +188,12 @@ impl Invocation {
         let mut parts = Vec::new();
         for id in &ids {
             let entry = self.entry(id).expect("listed above");
-            let range = comp
-                .ranges
+            let range = ranges
                 .get(&entry.digest)
                 .ok_or_else(|| format!("the bytes of `{id}` are not in the composition"))?;
             parts.push(Part {
                 id: id.clone(),
-                bytes: Bytes::slice(self.program.bytes.clone(), range.clone()),
+                bytes: Bytes::slice(bytes.clone(), range.clone()),
                 digest: entry.digest,
                 root: id == target,
                 member: false,
@@ -197,20 +216,20 @@ impl Invocation {
             code_cache::load(
                 &self.runner.engine,
                 self.runner.cache_dir.as_deref(),
-                p.bytes.as_slice(),
                 &p.digest,
+                || Ok(p.bytes.as_slice().into()),
             )
-            .map_err(|e| format!("{e:#}"))?
+            .map_err(|e| e.to_string())?
         } else {
             let composed = compose_parts(&parts).map_err(|e| e.to_string())?;
-            let bytes = composed.to_vec();
+            let bytes: Arc<[u8]> = composed.to_vec().into();
             code_cache::load(
                 &self.runner.engine,
                 self.runner.cache_dir.as_deref(),
-                &bytes,
                 &Digest::of(&bytes),
+                || Ok(bytes.clone()),
             )
-            .map_err(|e| format!("{e:#}"))?
+            .map_err(|e| e.to_string())?
         };
         let pre = self
             .runner

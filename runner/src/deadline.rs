@@ -24,7 +24,7 @@ use crate::RunError;
 const TICK: Duration = Duration::from_millis(10);
 
 /// How long past its timeout [`guarded`] waits for an invocation before giving up on it.
-const GRACE: Duration = Duration::from_secs(2);
+pub(crate) const GRACE: Duration = Duration::from_secs(2);
 
 /// The shared epoch ticker of one engine.
 pub(crate) struct Ticker {
@@ -209,6 +209,7 @@ fn on_guest_thread(job: Job) -> std::io::Result<()> {
 /// wasm that is running; this ends everything else.
 pub(crate) fn guarded<T: Send + 'static>(
     timeout: Option<Duration>,
+    grace: Duration,
     f: impl FnOnce() -> Result<T, RunError> + Send + 'static,
 ) -> Result<T, RunError> {
     let (tx, rx) = mpsc::channel();
@@ -225,7 +226,7 @@ pub(crate) fn guarded<T: Send + 'static>(
     match timeout {
         None => rx.recv().unwrap_or_else(|_| Err(ended())),
         // `recv_timeout` waits forever when the sum is beyond what an `Instant` can hold.
-        Some(t) => match rx.recv_timeout(t.saturating_add(GRACE)) {
+        Some(t) => match rx.recv_timeout(t.saturating_add(grace)) {
             Ok(r) => r,
             Err(mpsc::RecvTimeoutError::Timeout) => Err(RunError::Timeout { after: t }),
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(ended()),

@@ -20,7 +20,8 @@
 //!   (the JSON text read strictly, then mapped to WIT values and back);
 //! - `error`: [`RunError`] and the classification of failures; `diagnostic`: its exit class
 //!   and JSON record for the command line;
-//! - `code_cache`, `http`: compiled code kept on disk, and the outgoing-HTTP policy.
+//! - `input`, `code_cache`, `http`: the program's file (read only when needed), compiled
+//!   code kept on disk, and the outgoing-HTTP policy.
 //!
 //! # Sandbox
 //!
@@ -49,6 +50,7 @@ mod deadline;
 mod diagnostic;
 mod error;
 mod http;
+mod input;
 mod invoke;
 mod json_text;
 mod json_values;
@@ -63,8 +65,8 @@ mod websocket;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
-use astc_compiler::provenance;
 use astc_resolver::ComponentId;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Config, Engine};
@@ -78,6 +80,7 @@ use asterai_api::ComponentInfo;
 use composition::Composition;
 use deadline::{Ticker, guarded};
 use error::{classify, instantiate_error};
+use input::Input;
 use invoke::{export_names, find_function, invoke, resolve_target};
 use sandbox::{Host, Invocation};
 
@@ -99,6 +102,8 @@ pub(crate) struct RunnerData {
     pub(crate) cache_dir: Option<PathBuf>,
     /// The epoch ticker, when the engine supports timeouts.
     pub(crate) ticker: Option<Ticker>,
+    /// Timeouts are enforced by the watchdog alone ([`Runner::one_shot`]).
+    pub(crate) watchdog_only: bool,
 }
 
 /// A compiled component, ready to run or call.
@@ -108,7 +113,8 @@ pub struct Program {
 }
 
 pub(crate) struct ProgramData {
-    pub(crate) bytes: Arc<[u8]>,
+    /// The file the program was loaded from: its bytes are read only when needed.
+    pub(crate) input: Input,
     pub(crate) component: Component,
     /// `component` linked once, so each call only instantiates.
     pub(crate) pre: OnceLock<InstancePre<Host>>,
@@ -124,6 +130,19 @@ pub(crate) struct ProgramData {
     pub(crate) infos: OnceLock<Vec<ComponentInfo>>,
     /// Components of the composition compiled for `call-component-function`, linked.
     pub(crate) subs: Mutex<BTreeMap<ComponentId, (Component, InstancePre<Host>)>>,
+}
+
+impl RunnerData {
+    /// How long past a timeout the watchdog waits: epochs interrupt running wasm at the
+    /// deadline, and the watchdog only catches a guest blocked in a host call; without
+    /// epochs the watchdog is the deadline.
+    fn grace(&self) -> Duration {
+        if self.watchdog_only {
+            Duration::ZERO
+        } else {
+            deadline::GRACE
+        }
+    }
 }
 
 impl ProgramData {
@@ -195,6 +214,19 @@ impl Runner {
         Self::build(cache_dir, false)
     }
 
+    /// A runner for a process that makes one run or call and then exits, as `astc run` and
+    /// `astc call` do. Its compiled code has no epoch checks (they cost start-up time and
+    /// run time); a sandbox's timeout is enforced by the watchdog alone, which stops
+    /// waiting at the deadline and returns [`RunError::Timeout`] while the guest thread is
+    /// left running: the process must exit then, and not use the runner again.
+    pub fn one_shot(cache_dir: Option<PathBuf>) -> Result<Self, RunError> {
+        let mut runner = Self::build(cache_dir, false)?;
+        Arc::get_mut(&mut runner.inner)
+            .expect("a new runner is not shared")
+            .watchdog_only = true;
+        Ok(runner)
+    }
+
     /// As [`Runner::new`] (or [`Runner::without_timeouts`]), for a server running many calls
     /// at once, each in its own store within `sandbox`'s limits: instances, memories and
     /// tables come from wasmtime's pooling allocator, reserved once and reused, so that a
@@ -242,39 +274,39 @@ impl Runner {
                 linker,
                 cache_dir,
                 ticker,
+                watchdog_only: false,
             }),
         })
     }
 
     /// Reads, validates and compiles the component at `path`.
+    ///
+    /// A file astc has seen before, unchanged (see [`astc_resolver::file_digests`]), is not
+    /// read at all: its digest finds what was learned about it and its compiled code.
     pub fn load(&self, path: &Path) -> Result<Program, RunError> {
-        let (bytes, digest) =
-            astc_resolver::fs::read_hashed(path).map_err(|source| RunError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let inspected = astc_compiler::inspect_with_digest(&bytes, digest).map_err(|source| {
-            RunError::Invalid {
+        let input = Input::open(path, self.inner.cache_dir.as_deref())?;
+        let inspected = input.inspect().map_err(|e| match e {
+            input::Inspect::Read(e) => e,
+            input::Inspect::Invalid(source) => RunError::Invalid {
                 path: path.to_path_buf(),
                 help: miette::Diagnostic::help(&source).map(|h| h.to_string()),
                 source,
-            }
+            },
         })?;
         let name = inspected.name();
         let composition = inspected.provenance.map(|provenance| Composition {
-            ranges: provenance::embedded_components(&bytes).unwrap_or_default(),
+            ranges: OnceLock::new(),
             provenance,
         });
         let component = code_cache::load(
             &self.inner.engine,
             self.inner.cache_dir.as_deref(),
-            &bytes,
             &inspected.digest,
-        )
-        .map_err(engine_error("compile the component"))?;
+            || input.bytes(),
+        )?;
         Ok(Program {
             data: Arc::new(ProgramData {
-                bytes,
+                input,
                 component,
                 composition,
                 pre: OnceLock::new(),
@@ -321,7 +353,7 @@ impl Runner {
         }
         let inv = self.invocation(program, sandbox, false)?;
         let args = args.to_vec();
-        guarded(sandbox.timeout, move || {
+        guarded(sandbox.timeout, self.inner.grace(), move || {
             let mut store = inv.store(&args, true, inv.root(), 0)?;
             let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(
                 &mut store,
@@ -409,7 +441,7 @@ impl Runner {
             .any(|(name, _)| name.starts_with("asterai:host/api@0.1"));
         let args = args.clone();
         let guest = inv.clone();
-        let (result, outcome) = guarded(inv.sandbox.timeout, move || {
+        let (result, outcome) = guarded(inv.sandbox.timeout, self.inner.grace(), move || {
             let inv = guest;
             let mut store = inv.store(&[], false, current, 0)?;
             let instance = pre

@@ -107,7 +107,7 @@ impl Invocation {
         sandbox: &Sandbox,
         call: bool,
     ) -> Result<Arc<Self>, RunError> {
-        if sandbox.timeout.is_some() && runner.ticker.is_none() {
+        if sandbox.timeout.is_some() && runner.ticker.is_none() && !runner.watchdog_only {
             return Err(RunError::Engine {
                 what: "enforce the timeout",
                 message: "the runner was built without timeouts".into(),

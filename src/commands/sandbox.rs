@@ -61,14 +61,10 @@ impl SandboxArgs {
             .or_else(astc_runner::default_cache_dir)
     }
 
+    /// The runner for one run or call, after which the process exits: the timeout is the
+    /// watchdog's, so the compiled code needs no epoch checks ([`Runner::one_shot`]).
     pub fn runner(&self) -> crate::diagnostic::Result<Runner> {
-        let cache = self.cache();
-        // Without a timeout the compiled code needs no epoch checks.
-        Ok(if self.timeout.is_zero() {
-            Runner::without_timeouts(cache)?
-        } else {
-            Runner::new(cache)?
-        })
+        Ok(Runner::one_shot(self.cache())?)
     }
 
     /// The runner for a server: [`Runner::pooled`], with the same cache and timeouts.

@@ -34,6 +34,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::input;
 use crate::schedule::Scheduler;
 use crate::websocket::{Connections, Deliver, Event};
 use crate::{CallArgs, Program, RunError, Runner, Sandbox};
@@ -211,11 +212,13 @@ impl Server {
         program_name: &str,
     ) -> Result<Server, StartError> {
         let proxy = proxy::Proxy::new(&runner, &program)?;
-        let inspected =
-            astc_compiler::inspect(&program.data.bytes).map_err(|e| RunError::Engine {
+        let inspected = program.data.input.inspect().map_err(|e| match e {
+            input::Inspect::Read(e) => e,
+            input::Inspect::Invalid(e) => RunError::Engine {
                 what: "read the component's WIT",
                 message: e.to_string(),
-            })?;
+            },
+        })?;
         let functions = astc_compiler::schema::exported_functions(&inspected);
         if proxy.is_none() && functions.is_empty() {
             return Err(StartError::NothingToServe {

@@ -16,7 +16,7 @@ use wasmtime_wasi_http::p2::bindings::sync::ProxyPre;
 
 use super::Shared;
 use super::call_api::{error_response, run_error_response};
-use crate::deadline::guarded;
+use crate::deadline::{self, guarded};
 use crate::error::instantiate_error;
 use crate::invoke::export_names;
 use crate::sandbox::{Host, Invocation};
@@ -74,7 +74,7 @@ pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                     .pre
                     .clone();
                 let timeout = s.sandbox.timeout;
-                guarded(timeout, move || {
+                guarded(timeout, deadline::GRACE, move || {
                     let mut store = inv.store(&[], false, inv.root(), 0)?;
                     let data = store.data_mut();
                     let host_error = |e: wasmtime::Error| RunError::Host {

@@ -137,9 +137,8 @@ cd "$reg"
 bench resolve-10k --prepare "rm -f astc.lock" -n "astc lock (10,000 versions)" "$astc lock"
 
 echo "== runner"
-probe="$root/fixtures/guests/target/wasm32-wasip2/release/probe.wasm"
-[ -f "$probe" ] || "$root/scripts/build-guests.sh" "$root/fixtures/guests" "$work/guests"
-cp "$probe" "$work/probe.wasm" 2>/dev/null || cp "$work/guests/probe.wasm" "$work/probe.wasm"
+# Small: a WASI command that prints its arguments (bench/guests/hello), which both run.
+cp "$large/build/hello.wasm" "$work/hello.wasm"
 cd "$work"
 cp "$large/text-app.composed.wasm" "$work/large.wasm"
 wasmtime compile large.wasm -o large.cwasm
@@ -149,13 +148,13 @@ wasmtime compile text.wasm -o text.cwasm
 # when it was hashed: wait that second, as a file run again and again has.
 sleep 1.1
 for _ in 1 2; do
-    "$astc" run probe.wasm -- args >/dev/null; "$astc" run large.wasm >/dev/null
+    "$astc" run hello.wasm -- args >/dev/null; "$astc" run large.wasm >/dev/null
     "$astc" call text.wasm 'poly:text/api@1.1.0#shout' '["hi"]' >/dev/null
 done
-wasmtime run -C cache=y probe.wasm args >/dev/null; wasmtime run -C cache=y large.wasm >/dev/null
+wasmtime run -C cache=y hello.wasm args >/dev/null; wasmtime run -C cache=y large.wasm >/dev/null
 bench run-small-warm \
-    -n "astc run" "$astc run probe.wasm -- args" \
-    -n "wasmtime run" "wasmtime run -C cache=y probe.wasm args"
+    -n "astc run" "$astc run hello.wasm -- args" \
+    -n "wasmtime run" "wasmtime run -C cache=y hello.wasm args"
 bench run-large-warm \
     -n "astc run" "$astc run large.wasm" \
     -n "wasmtime run" "wasmtime run -C cache=y large.wasm" \
@@ -169,10 +168,10 @@ bench call-large-warm \
 # `run` and `call`, so their code has no epoch checks; `wasmtime run -W timeout` compiles
 # them in. Both with and without a timeout.
 bench run-small-cold \
-    -n "astc run" "$astc run --no-cache probe.wasm -- args" \
-    -n "astc run --timeout 0" "$astc run --no-cache --timeout 0 probe.wasm -- args" \
-    -n "wasmtime run" "wasmtime run -C cache=n probe.wasm args" \
-    -n "wasmtime run -W timeout=300s" "wasmtime run -C cache=n -W timeout=300s probe.wasm args"
+    -n "astc run" "$astc run --no-cache hello.wasm -- args" \
+    -n "astc run --timeout 0" "$astc run --no-cache --timeout 0 hello.wasm -- args" \
+    -n "wasmtime run" "wasmtime run -C cache=n hello.wasm args" \
+    -n "wasmtime run -W timeout=300s" "wasmtime run -C cache=n -W timeout=300s hello.wasm args"
 BENCH_RUNS=5 BENCH_WARMUP=1 bench run-large-cold \
     -n "astc run" "$astc run --no-cache large.wasm" \
     -n "astc run --timeout 0" "$astc run --no-cache --timeout 0 large.wasm" \

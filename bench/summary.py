@@ -72,7 +72,7 @@ table("Run, small component, compiled-code caches warm", "run-small-warm")
 table("Run, large component, compiled-code caches warm", "run-large-warm",
       target="at most 1.3x `wasmtime run --allow-precompiled`")
 table("Call, large component, compiled-code caches warm", "call-large-warm",
-      target="at most 1.3x `wasmtime run --allow-precompiled` (of the app)")
+      target="at most 1.3x `wasmtime run --allow-precompiled --invoke` of the same function")
 table("Run, small component, no cache", "run-small-cold", target="at most 1.1x `wasmtime run`")
 table("Run, large component, no cache", "run-large-cold", target="at most 1.1x `wasmtime run`")
 rss = results / "rss.txt"

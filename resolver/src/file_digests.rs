@@ -19,7 +19,7 @@
 //! only ever a shortcut: a missing, unreadable or foreign record costs one hash.
 
 use std::fs::{self, File, Metadata};
-use std::io::{self, Read as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
-use crate::fs::{open_regular, read_hashed_from, write_artifact};
+use crate::fs::{open_regular, read_hashed_from, read_whole, write_artifact};
 
 /// How long before a digest is computed a file must have been last written for the digest
 /// to be trusted later: well above the coarsest timestamp tick of a local file system.
@@ -119,14 +119,14 @@ impl FileDigests {
             return read_hashed_from(path, file, &before);
         };
         if let Some(digest) = slot.known {
-            let mut bytes = Vec::with_capacity(before.len() as usize);
-            file.read_to_end(&mut bytes)?;
-            // Bytes written while they were read change the identity: hash what was read.
-            if FileIdentity::of(&file.metadata()?) == Some(slot.identity) {
-                return Ok((bytes.into(), digest));
+            // Bytes written while they were read change the identity (or the length): read
+            // and hash what is there now.
+            if let Some(bytes) = read_whole(&mut file, before.len())?
+                && FileIdentity::of(&file.metadata()?) == Some(slot.identity)
+            {
+                return Ok((bytes, digest));
             }
-            let digest = Digest::of(&bytes);
-            return Ok((bytes.into(), digest));
+            return crate::fs::read_hashed(path);
         }
         let (bytes, digest) = read_hashed_from(path, file.try_clone()?, &before)?;
         slot.remember(&file, digest);

@@ -10,7 +10,8 @@
 //! - sources of immutable published versions ([`source`]): registry directories
 //!   ([`registry`]) and asterai local stores, chained in a fixed order;
 //! - resolution by semver with PubGrub ([`resolve`]) and the lockfile ([`lockfile`]);
-//! - atomic file writes ([`fs`]).
+//! - atomic file writes ([`fs`]), and the digests of unchanged files remembered by their
+//!   identity ([`file_digests`]).
 //!
 //! It never parses WebAssembly: component summaries come from registry records or from an
 //! [`Inspector`] the compiler provides.

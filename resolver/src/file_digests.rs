@@ -136,17 +136,23 @@ impl FileDigests {
     /// The digest of the regular file at `path`, reading it only when no trusted digest is
     /// remembered.
     pub fn digest(&self, path: &Path) -> io::Result<Digest> {
+        self.digest_or_read(path).map(|(digest, _)| digest)
+    }
+
+    /// The digest of the regular file at `path`, and its bytes when they had to be read to
+    /// learn it (no trusted digest remembered): one open either way.
+    pub fn digest_or_read(&self, path: &Path) -> io::Result<(Digest, Option<Arc<[u8]>>)> {
         let file = open_regular(path)?;
         let before = file.metadata()?;
-        let Some(slot) = self.slot(path, &before) else {
-            return read_hashed_from(path, file, &before).map(|(_, d)| d);
-        };
-        if let Some(digest) = slot.known {
-            return Ok(digest);
+        let slot = self.slot(path, &before);
+        if let Some(digest) = slot.as_ref().and_then(|s| s.known) {
+            return Ok((digest, None));
         }
-        let (_, digest) = read_hashed_from(path, file.try_clone()?, &before)?;
-        slot.remember(&file, digest);
-        Ok(digest)
+        let (bytes, digest) = read_hashed_from(path, file.try_clone()?, &before)?;
+        if let Some(slot) = slot {
+            slot.remember(&file, digest);
+        }
+        Ok((digest, Some(bytes)))
     }
 
     /// The digest remembered for the file at `path` if it is trusted now, without reading

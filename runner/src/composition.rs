@@ -75,17 +75,21 @@ impl Invocation {
                 let Some(comp) = self.composition() else {
                     return Vec::new();
                 };
-                let parts = self.parts().ok();
+                // The program's bytes are read only for a component astc has not inspected
+                // before.
+                let parts = std::cell::OnceCell::new();
                 comp.provenance
                     .components
                     .iter()
                     .map(|entry| {
-                        let inspected = parts.as_ref().and_then(|(bytes, ranges)| {
-                            let r = ranges.get(&entry.digest)?;
-                            astc_compiler::inspect_cached(entry.digest)
-                                .or_else(|| Some(astc_compiler::inspect(&bytes[r.clone()])))?
-                                .ok()
-                        });
+                        let inspected = astc_compiler::inspect_cached(entry.digest)
+                            .or_else(|| {
+                                let (bytes, ranges) =
+                                    parts.get_or_init(|| self.parts().ok()).as_ref()?;
+                                let r = ranges.get(&entry.digest)?;
+                                Some(astc_compiler::inspect(&bytes[r.clone()]))
+                            })
+                            .and_then(Result::ok);
                         let (functions, description) = match &inspected {
                             Some(i) => (
                                 function_infos(i, &entry.docs),

@@ -26,15 +26,11 @@ impl Input {
     /// (reading the bytes, which are then kept).
     pub(crate) fn open(path: &Path, cache_dir: Option<&Path>) -> Result<Self, RunError> {
         let digests = FileDigests::new(cache_dir);
+        let (digest, read) = digests.digest_or_read(path).map_err(read_error(path))?;
         let bytes = OnceLock::new();
-        let digest = match digests.known(path) {
-            Some(digest) => digest,
-            None => {
-                let (read, digest) = digests.read(path).map_err(read_error(path))?;
-                let _ = bytes.set(read);
-                digest
-            }
-        };
+        if let Some(read) = read {
+            let _ = bytes.set(read);
+        }
         Ok(Input {
             path: path.to_path_buf(),
             digest,
